@@ -76,7 +76,9 @@ def _lookup(tree: dict[str, Any], dotted: str) -> Any:
 
 
 def _python_files() -> Iterator[Path]:
-    yield from sorted(p for p in INTEGRATION.rglob("*.py") if "api" not in p.relative_to(INTEGRATION).parts)
+    yield from sorted(
+        p for p in INTEGRATION.rglob("*.py") if "api" not in p.relative_to(INTEGRATION).parts
+    )
 
 
 def _kwarg(call: ast.Call, name: str) -> str | None:
@@ -124,7 +126,7 @@ class _FlowKeyCollector(ast.NodeVisitor):
         elif name in {"async_abort", "async_update_reload_and_abort"}:
             if reason := _kwarg(node, "reason"):
                 self.keys.add(f"{self.section}.abort.{reason}")
-        elif name in {"async_create_issue"}:
+        elif name == "async_create_issue":
             if key := _kwarg(node, "translation_key"):
                 self.keys.add(f"issues.{key}")
         elif _kwarg(node, "translation_domain") is not None or name.endswith(("Error", "Failed")):
