@@ -1,0 +1,330 @@
+"""The dev instance: the Fleet API emulator and Home Assistant on 127.0.0.1, ready to click through.
+
+`./scripts/develop` runs this inside the project's Python environment; the browser test runs it
+too, so what a newcomer gets is what CI checks. It prepares the configuration directory (an owner
+account, onboarding finished, the emulator's application credentials), starts both servers,
+prints where to go, and stops both on Ctrl-C (or when either of them exits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from dataclasses import asdict, dataclass
+import json
+import os
+from pathlib import Path
+import secrets
+import shutil
+import signal
+import sys
+from typing import Any, TextIO
+
+import aiohttp
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_CONFIG = REPO_ROOT / "config" / "configuration.yaml"
+DOMAIN = "tesla_fleet_direct"
+# The emulator's default scenario registers this confidential client (docs/architecture.md).
+EMULATOR_CLIENT_ID = "tfd-client"
+EMULATOR_CLIENT_SECRET = "tfd-secret"
+OWNER_FILE = "dev_owner.json"
+STARTUP_TIMEOUT = 180.0
+STOP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The dev instance's owner account."""
+
+    name: str
+    username: str
+    password: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """What the dev instance tells its caller once it is up (also written as JSON)."""
+
+    url: str
+    emulator_url: str
+    username: str
+    password: str
+    config_dir: str
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=REPO_ROOT / "config")
+    parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port")
+    parser.add_argument("--emulator-port", type=int, default=8765)
+    parser.add_argument(
+        "--emulator-url", help="use an emulator that is already running instead of starting one"
+    )
+    parser.add_argument("--log-dir", type=Path, help="write the servers' output here")
+    parser.add_argument("--ready-file", type=Path, help="write the connection details as JSON")
+    return parser.parse_args(argv)
+
+
+def prepare_config(config_dir: Path) -> Owner:
+    """Make the configuration directory usable without the onboarding wizard."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    if not (config_dir / "configuration.yaml").exists():
+        shutil.copyfile(TEMPLATE_CONFIG, config_dir / "configuration.yaml")
+    storage = config_dir / ".storage"
+    storage.mkdir(exist_ok=True)
+    onboarding = storage / "onboarding"
+    if not onboarding.exists():
+        # The location/analytics/integration steps are answered by configuration.yaml or do
+        # not apply. Marking them done here (instead of calling their endpoints) matters: the
+        # core_config endpoint starts weather and radio integrations that reach the internet.
+        # The user step is left to Home Assistant's own onboarding API, which creates the owner.
+        onboarding.write_text(
+            json.dumps(
+                {
+                    "version": 4,
+                    "minor_version": 1,
+                    "key": "onboarding",
+                    "data": {"done": ["core_config", "analytics", "integration"]},
+                }
+            ),
+            encoding="utf-8",
+        )
+    owner_file = config_dir / OWNER_FILE
+    if owner_file.exists():
+        return Owner(**json.loads(owner_file.read_text(encoding="utf-8")))
+    owner = Owner(name="Dev Owner", username="dev", password=secrets.token_urlsafe(9))
+    owner_file.write_text(json.dumps(asdict(owner)), encoding="utf-8")
+    owner_file.chmod(0o600)
+    return owner
+
+
+async def start(
+    cmd: list[str], env: dict[str, str], log: TextIO | None
+) -> asyncio.subprocess.Process:
+    """Start a server in its own session, so Ctrl-C reaches only us and we stop it in order."""
+    return await asyncio.create_subprocess_exec(
+        *cmd,
+        cwd=REPO_ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT if log else None,
+        start_new_session=True,
+    )
+
+
+async def wait_http(
+    session: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process, what: str
+) -> None:
+    """Wait until url answers at all (any status), failing early if the server died."""
+    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT
+    while True:
+        if process.returncode is not None:
+            raise SystemExit(f"develop: {what} exited with status {process.returncode}")
+        try:
+            async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)):
+                return
+        except aiohttp.ClientError, TimeoutError:
+            pass
+        if asyncio.get_running_loop().time() > deadline:
+            raise SystemExit(f"develop: {what} did not answer on {url}")
+        # Polling a server that is still starting: a real wait for a real process.
+        await asyncio.sleep(0.25)
+
+
+async def _token(session: aiohttp.ClientSession, base: str, code: str) -> str:
+    async with session.post(
+        f"{base}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": f"{base}/"},
+    ) as resp:
+        resp.raise_for_status()
+        token: str = (await resp.json())["access_token"]
+        return token
+
+
+async def owner_token(session: aiohttp.ClientSession, base: str, owner: Owner) -> str:
+    """Create the owner through onboarding on the first run, log in on later runs."""
+    client_id = f"{base}/"
+    async with session.get(f"{base}/api/onboarding") as resp:
+        steps = await resp.json()
+    if not any(step["step"] == "user" and step["done"] for step in steps):
+        async with session.post(
+            f"{base}/api/onboarding/users",
+            json={
+                "client_id": client_id,
+                "name": owner.name,
+                "username": owner.username,
+                "password": owner.password,
+                "language": "en",
+            },
+        ) as resp:
+            resp.raise_for_status()
+            return await _token(session, base, (await resp.json())["auth_code"])
+    async with session.post(
+        f"{base}/auth/login_flow",
+        json={
+            "client_id": client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": client_id,
+        },
+    ) as resp:
+        resp.raise_for_status()
+        flow_id = (await resp.json())["flow_id"]
+    async with session.post(
+        f"{base}/auth/login_flow/{flow_id}",
+        json={"client_id": client_id, "username": owner.username, "password": owner.password},
+    ) as resp:
+        result = await resp.json()
+    if result.get("type") != "create_entry":
+        raise SystemExit("develop: cannot log in as the dev owner (was dev_owner.json edited?)")
+    return await _token(session, base, result["result"])
+
+
+async def ensure_application_credentials(
+    session: aiohttp.ClientSession, base: str, token: str
+) -> str:
+    """Store the emulator's client as application credentials once; returns what happened."""
+    async with session.ws_connect(f"{base}/api/websocket") as ws:
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": token})
+        if (await ws.receive_json()).get("type") != "auth_ok":
+            raise SystemExit("develop: Home Assistant refused the owner's token")
+
+        async def call(msg_id: int, message: dict[str, Any]) -> dict[str, Any]:
+            await ws.send_json({"id": msg_id, **message})
+            answer: dict[str, Any] = await ws.receive_json()
+            return answer
+
+        listed = await call(1, {"type": "application_credentials/list"})
+        for item in listed.get("result") or []:
+            if item.get("domain") == DOMAIN and item.get("client_id") == EMULATOR_CLIENT_ID:
+                return "already saved"
+        created = await call(
+            2,
+            {
+                "type": "application_credentials/create",
+                "domain": DOMAIN,
+                "client_id": EMULATOR_CLIENT_ID,
+                "client_secret": EMULATOR_CLIENT_SECRET,
+                "name": "Fleet API emulator",
+            },
+        )
+        if not created.get("success"):
+            # Not fatal: the UI still works, and the integration asks for credentials itself.
+            error = created.get("error", {}).get("message", "unknown error")
+            return f"NOT saved ({error}); enter {EMULATOR_CLIENT_ID} / {EMULATOR_CLIENT_SECRET} when asked"
+        return "saved"
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    """Ask a server to stop, then insist."""
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+def banner(ready: Ready, credentials: str) -> str:
+    """What a person needs to start clicking."""
+    return "\n".join(
+        [
+            "",
+            "=" * 72,
+            f"Home Assistant:   {ready.url}",
+            f"  log in as:      {ready.username} / {ready.password}",
+            f"Fleet emulator:   {ready.emulator_url}",
+            f"  app credentials {EMULATOR_CLIENT_ID} / {EMULATOR_CLIENT_SECRET}: {credentials}",
+            "Then: Settings > Devices & services > Add integration > Tesla Fleet Direct.",
+            "Ctrl-C stops both.",
+            "=" * 72,
+            "",
+        ]
+    )
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Start everything, report, and wait for Ctrl-C or a server to exit."""
+    config_dir: Path = args.config.resolve()
+    owner = prepare_config(config_dir)
+    base = f"http://127.0.0.1:{args.port}"
+    emulator_url: str = (args.emulator_url or f"http://127.0.0.1:{args.emulator_port}").rstrip("/")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
+        "TFD_HA_PORT": str(args.port),
+        "TFD_EMULATOR_URL": emulator_url,
+    }
+    logs: list[TextIO] = []
+
+    def log_for(name: str) -> TextIO | None:
+        log_dir: Path | None = args.log_dir
+        if log_dir is None:
+            return None
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handle = (log_dir / f"{name}.log").open("w", encoding="utf-8")
+        logs.append(handle)
+        return handle
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+
+    processes: list[tuple[str, asyncio.subprocess.Process]] = []
+    try:
+        async with aiohttp.ClientSession() as session:
+            if args.emulator_url is None:
+                emulator = await start(
+                    [sys.executable, "-m", "fleet_emulator", "--port", str(args.emulator_port)],
+                    env,
+                    log_for("emulator"),
+                )
+                processes.append(("the emulator", emulator))
+                await wait_http(session, emulator_url, emulator, "the emulator")
+            hass = await start(
+                [sys.executable, "-m", "homeassistant", "--config", str(config_dir), "--skip-pip"],
+                env,
+                log_for("home-assistant"),
+            )
+            processes.append(("Home Assistant", hass))
+            await wait_http(session, f"{base}/api/onboarding", hass, "Home Assistant")
+            token = await owner_token(session, base, owner)
+            credentials = await ensure_application_credentials(session, base, token)
+
+        ready = Ready(base, emulator_url, owner.username, owner.password, str(config_dir))
+        print(banner(ready, credentials), flush=True)
+        if args.ready_file is not None:
+            args.ready_file.write_text(json.dumps(asdict(ready)), encoding="utf-8")
+
+        waiters = {asyncio.ensure_future(proc.wait()): name for name, proc in processes}
+        stop_waiter = asyncio.ensure_future(stopping.wait())
+        done, _ = await asyncio.wait([stop_waiter, *waiters], return_when=asyncio.FIRST_COMPLETED)
+        stop_waiter.cancel()
+        for waiter in waiters:
+            waiter.cancel()
+        exited = [waiters[w] for w in done if w in waiters]
+        if exited:
+            print(f"develop: {exited[0]} exited; stopping the rest", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        # Home Assistant first: it may still be talking to the emulator while it shuts down.
+        for _, process in reversed(processes):
+            await stop(process)
+        for handle in logs:
+            handle.close()
+
+
+def main() -> None:
+    """Entry point."""
+    sys.exit(asyncio.run(run(parse_args(sys.argv[1:]))))
+
+
+if __name__ == "__main__":
+    main()
