@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
 import json
 import os
 from pathlib import Path
@@ -67,29 +69,59 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def prepare_config(config_dir: Path) -> Owner:
+def _write_store(path: Path, key: str, version: int, minor_version: int, data: Any) -> None:
+    """Write one of Home Assistant's .storage files (read once, at start)."""
+    path.write_text(
+        json.dumps({"version": version, "minor_version": minor_version, "key": key, "data": data}),
+        encoding="utf-8",
+    )
+
+
+def write_http_config(storage: Path, port: int) -> None:
+    """Bind Home Assistant to 127.0.0.1:port only.
+
+    Since 2026.10 Home Assistant keeps its HTTP settings in .storage/http: YAML is imported once
+    and then only as an unconfirmed trial that it reverts (to all interfaces) after five
+    minutes. Writing the confirmed ("stable") slot before each start keeps the dev instance on
+    loopback and on the port asked for.
+    """
+    stable = {
+        "server_port": port,
+        "server_host": ["127.0.0.1"],
+        "cors_allowed_origins": ["https://cast.home-assistant.io"],
+        "login_attempts_threshold": -1,
+        "ip_ban_enabled": True,
+        "ssl_profile": "modern",
+        "use_x_frame_options": True,
+        "created_at": datetime.now(UTC).isoformat(),
+        "error": None,
+        "error_message": None,
+    }
+    _write_store(
+        storage / "http",
+        "http",
+        2,
+        2,
+        {"stable": stable, "pending": None, "yaml_migration_done": True},
+    )
+
+
+def prepare_config(config_dir: Path, port: int) -> Owner:
     """Make the configuration directory usable without the onboarding wizard."""
     config_dir.mkdir(parents=True, exist_ok=True)
     if not (config_dir / "configuration.yaml").exists():
         shutil.copyfile(TEMPLATE_CONFIG, config_dir / "configuration.yaml")
     storage = config_dir / ".storage"
     storage.mkdir(exist_ok=True)
+    write_http_config(storage, port)
     onboarding = storage / "onboarding"
     if not onboarding.exists():
         # The location/analytics/integration steps are answered by configuration.yaml or do
         # not apply. Marking them done here (instead of calling their endpoints) matters: the
         # core_config endpoint starts weather and radio integrations that reach the internet.
         # The user step is left to Home Assistant's own onboarding API, which creates the owner.
-        onboarding.write_text(
-            json.dumps(
-                {
-                    "version": 4,
-                    "minor_version": 1,
-                    "key": "onboarding",
-                    "data": {"done": ["core_config", "analytics", "integration"]},
-                }
-            ),
-            encoding="utf-8",
+        _write_store(
+            onboarding, "onboarding", 4, 1, {"done": ["core_config", "analytics", "integration"]}
         )
     owner_file = config_dir / OWNER_FILE
     if owner_file.exists():
@@ -116,16 +148,22 @@ async def start(
 
 
 async def wait_http(
-    session: aiohttp.ClientSession, url: str, process: asyncio.subprocess.Process, what: str
+    session: aiohttp.ClientSession,
+    url: str,
+    process: asyncio.subprocess.Process,
+    what: str,
+    *,
+    any_status: bool = False,
 ) -> None:
-    """Wait until url answers at all (any status), failing early if the server died."""
+    """Wait until url answers (200 unless any_status), failing early if the server died."""
     deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT
     while True:
         if process.returncode is not None:
             raise SystemExit(f"develop: {what} exited with status {process.returncode}")
         try:
-            async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)):
-                return
+            async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                if any_status or resp.status == HTTPStatus.OK:
+                    return
         except aiohttp.ClientError, TimeoutError:
             pass
         if asyncio.get_running_loop().time() > deadline:
@@ -148,8 +186,9 @@ async def owner_token(session: aiohttp.ClientSession, base: str, owner: Owner) -
     """Create the owner through onboarding on the first run, log in on later runs."""
     client_id = f"{base}/"
     async with session.get(f"{base}/api/onboarding") as resp:
-        steps = await resp.json()
-    if not any(step["step"] == "user" and step["done"] for step in steps):
+        # Once onboarding is complete, Home Assistant removes this endpoint (404).
+        steps = await resp.json() if resp.status == HTTPStatus.OK else []
+    if any(step["step"] == "user" and not step["done"] for step in steps):
         async with session.post(
             f"{base}/api/onboarding/users",
             json={
@@ -251,13 +290,12 @@ def banner(ready: Ready, credentials: str) -> str:
 async def run(args: argparse.Namespace) -> int:
     """Start everything, report, and wait for Ctrl-C or a server to exit."""
     config_dir: Path = args.config.resolve()
-    owner = prepare_config(config_dir)
+    owner = prepare_config(config_dir, args.port)
     base = f"http://127.0.0.1:{args.port}"
     emulator_url: str = (args.emulator_url or f"http://127.0.0.1:{args.emulator_port}").rstrip("/")
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
-        "TFD_HA_PORT": str(args.port),
         "TFD_EMULATOR_URL": emulator_url,
     }
     logs: list[TextIO] = []
@@ -286,14 +324,15 @@ async def run(args: argparse.Namespace) -> int:
                     log_for("emulator"),
                 )
                 processes.append(("the emulator", emulator))
-                await wait_http(session, emulator_url, emulator, "the emulator")
+                await wait_http(session, emulator_url, emulator, "the emulator", any_status=True)
             hass = await start(
                 [sys.executable, "-m", "homeassistant", "--config", str(config_dir), "--skip-pip"],
                 env,
                 log_for("home-assistant"),
             )
             processes.append(("Home Assistant", hass))
-            await wait_http(session, f"{base}/api/onboarding", hass, "Home Assistant")
+            # The web UI's manifest is served once the frontend (and so onboarding) is set up.
+            await wait_http(session, f"{base}/manifest.json", hass, "Home Assistant")
             token = await owner_token(session, base, owner)
             credentials = await ensure_application_credentials(session, base, token)
 
