@@ -1,0 +1,84 @@
+"""What a person does in Home Assistant's web UI, as Playwright steps (one screenshot per step).
+
+Playwright's CSS and role/text locators reach into open shadow roots, which is where Home
+Assistant's web components keep their inputs and buttons.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+
+from playwright.async_api import BrowserContext, Page, Route, expect
+
+# Flags from docs (toolchain.md): headless Debian Chromium that talks to nothing on its own.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
+STEP_TIMEOUT_MS = 30_000
+
+
+async def only_loopback(route: Route) -> None:
+    """Refuse every request that would leave the machine (brand images, fonts, ...)."""
+    if LOOPBACK.match(route.request.url) or route.request.url.startswith("data:"):
+        await route.continue_()
+    else:
+        await route.abort()
+
+
+async def confine_to_loopback(context: BrowserContext) -> None:
+    """Keep the browser on 127.0.0.1: the test must not depend on, or reach, the internet."""
+    await context.route("**/*", only_loopback)
+
+
+class HomeAssistantUI:
+    """One browser tab on the dev instance, with numbered screenshots of each step."""
+
+    def __init__(self, page: Page, base_url: str, artifacts: Path) -> None:
+        """Remember where to go and where screenshots go."""
+        self.page = page
+        self.base_url = base_url
+        self.artifacts = artifacts
+        self._shots = 0
+        page.set_default_timeout(STEP_TIMEOUT_MS)
+
+    async def shot(self, name: str, page: Page | None = None) -> Path:
+        """Save a screenshot named after the step."""
+        self._shots += 1
+        path = self.artifacts / f"{self._shots:02d}-{name}.png"
+        await (page or self.page).screenshot(path=path, full_page=True)
+        return path
+
+    async def log_in(self, username: str, password: str) -> None:
+        """Open the instance and sign in on Home Assistant's login page."""
+        await self.page.goto(self.base_url)
+        await self.page.locator("input[name=username]").fill(username)
+        await self.page.locator("input[name=password]").fill(password)
+        await self.shot("login")
+        await self.page.get_by_role("button", name="Log in").click()
+        await expect(self.page.get_by_text("Settings", exact=True).first).to_be_visible()
+        await self.shot("logged-in")
+
+    async def open_integrations(self) -> None:
+        """Settings > Devices & services."""
+        await self.page.goto(f"{self.base_url}/config/integrations/dashboard")
+        await expect(self.page.get_by_role("button", name="Add integration")).to_be_visible()
+
+    async def add_integration(self, name: str) -> None:
+        """Add integration > search > pick it; leaves the config flow's first step open."""
+        await self.open_integrations()
+        await self.page.get_by_role("button", name="Add integration").click()
+        await self.page.keyboard.type(name)
+        await self.shot("integration-picker")
+        await self.page.get_by_text(name, exact=True).first.click()
+
+    def dialog(self) -> Page:
+        """The page the config-flow dialog lives in (kept for readability at call sites)."""
+        return self.page
