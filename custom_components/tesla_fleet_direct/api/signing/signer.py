@@ -13,7 +13,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from tesla_protocol.command import universal_message_pb2 as um
 
 from .commands import CommandOutcome, Params, decode_outcome, encode_command
-from .errors import ResponseVerificationError, SessionSyncError, SigningError, error_for_fault
+from .errors import (
+    DecodeError,
+    ResponseVerificationError,
+    SessionSyncError,
+    SigningError,
+    error_for_fault,
+)
 from .session import Session, SignedRequest
 
 _LOGGER = logging.getLogger(__name__)
