@@ -1,0 +1,583 @@
+"""The car's side of the Vehicle Command Protocol for cars with `command_signing: required`.
+
+Holds the paired keys (the admin pairing call stands in for the Tesla app), answers
+session-info requests, verifies HMAC-personalised commands (key, epoch, expiry, tag, counter),
+decodes the protobuf command back to its REST name and runs it through the emulator's own
+command function. Written independently of the integration's client so the two can be
+checked against each other.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+import hashlib
+import hmac
+import os
+from typing import Any
+
+from aiohttp import web
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
+from tesla_protocol.command import (
+    car_server_pb2 as cs,
+    errors_pb2,
+    keys_pb2,
+    signatures_pb2 as sig,
+    universal_message_pb2 as um,
+    vcsec_pb2 as vcsec,
+)
+
+VCSEC = um.DOMAIN_VEHICLE_SECURITY
+INFOTAINMENT = um.DOMAIN_INFOTAINMENT
+DOMAINS = (VCSEC, INFOTAINMENT)
+ENCRYPT_RESPONSE = 1 << um.FLAG_ENCRYPT_RESPONSE
+# Faults after which the car tells the client its current session so it can resynchronise.
+RESYNC_FAULTS = frozenset(
+    {
+        um.MESSAGEFAULT_ERROR_INCORRECT_EPOCH,
+        um.MESSAGEFAULT_ERROR_TIME_EXPIRED,
+        um.MESSAGEFAULT_ERROR_INVALID_SIGNATURE,
+        um.MESSAGEFAULT_ERROR_INVALID_TOKEN_OR_COUNTER,
+    }
+)
+ROLES: Mapping[str, int] = {
+    "owner": keys_pb2.ROLE_OWNER,
+    "driver": keys_pb2.ROLE_DRIVER,
+    "fleet_manager": keys_pb2.ROLE_FM,
+    "vehicle_monitor": keys_pb2.ROLE_VEHICLE_MONITOR,
+    "charging_manager": keys_pb2.ROLE_CHARGING_MANAGER,
+}
+# Roles that may only read, and what a charging manager may do.
+READ_ONLY_ROLES = frozenset({keys_pb2.ROLE_VEHICLE_MONITOR})
+CHARGING_COMMANDS = frozenset(
+    {
+        "charge_start",
+        "charge_stop",
+        "set_charge_limit",
+        "set_charging_amps",
+        "set_scheduled_charging",
+    }
+)
+
+# Runs a decoded command on the simulated car: (REST command name, parameters) -> (ok, reason).
+type CommandFunction = Callable[[str, dict[str, Any]], tuple[bool, str]]
+
+
+class _FaultError(Exception):
+    def __init__(self, fault: int) -> None:
+        super().__init__(fault)
+        self.fault = fault
+
+
+def _tlv(items: list[tuple[int, bytes]]) -> bytes:
+    out = bytearray()
+    for tag, value in items:
+        out += bytes((tag, len(value))) + value
+    out.append(sig.TAG_END)
+    return bytes(out)
+
+
+def _u32(value: int) -> bytes:
+    return value.to_bytes(4, "big")
+
+
+def _mac(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def public_key_bytes(key_material: str | bytes) -> bytes:
+    """Accept a PEM public key or a hex/raw uncompressed point; return the 65-byte point."""
+    raw = key_material.encode() if isinstance(key_material, str) else key_material
+    if raw.startswith(b"-----BEGIN"):
+        key = serialization.load_pem_public_key(raw)
+    else:
+        point = bytes.fromhex(raw.decode()) if len(raw) == 130 else raw
+        key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise ValueError("not an EC P-256 public key")  # noqa: TRY004 - bad input, not a type bug
+    return key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+
+
+@dataclass
+class DomainState:
+    """One domain's identity and clock: its key pair, the epoch and when it began."""
+
+    private_key: ec.EllipticCurvePrivateKey
+    epoch: bytes
+    booted_at: float
+    counters: dict[bytes, int] = field(default_factory=dict)
+
+    @property
+    def public_key(self) -> bytes:
+        """The domain's uncompressed public point, as sent in session info."""
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+
+    def shared_key(self, client_public: bytes) -> bytes:
+        """K = SHA1(ECDH x)[:16]."""
+        peer = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), client_public)
+        digest = hashes.Hash(hashes.SHA1())  # noqa: S303 - mandated by the protocol
+        digest.update(self.private_key.exchange(ec.ECDH(), peer))
+        return digest.finalize()[:16]
+
+
+class VehicleSecurity:
+    """The signing half of one simulated car (both domains)."""
+
+    def __init__(self, vin: str, clock: Callable[[], float]) -> None:
+        """Boot both domains with fresh keys and epochs."""
+        self.vin = vin
+        self._clock = clock
+        self.paired: dict[bytes, int] = {}
+        self._domains: dict[int, DomainState] = {}
+        for domain in DOMAINS:
+            self.reboot(domain)
+
+    def pair(self, key_material: str | bytes, role: str = "owner") -> bytes:
+        """Add a public key (what the owner does in the Tesla app); returns its point."""
+        point = public_key_bytes(key_material)
+        self.paired[point] = ROLES[role]
+        return point
+
+    def unpair(self, key_material: str | bytes) -> bool:
+        """Remove a key from the car; True if it was there."""
+        return self.paired.pop(public_key_bytes(key_material), None) is not None
+
+    def reboot(self, domain: int) -> None:
+        """New epoch and counters, as after a restart of that computer; keys persist."""
+        previous = self._domains.get(domain)
+        self._domains[domain] = DomainState(
+            private_key=previous.private_key
+            if previous
+            else ec.generate_private_key(ec.SECP256R1()),
+            epoch=os.urandom(16),
+            booted_at=self._clock(),
+        )
+
+    def clock_time(self, domain: int) -> int:
+        """Seconds since the domain's epoch began."""
+        state = self._domains[domain]
+        return int(self._clock() - state.booted_at)
+
+    def handle(self, data: bytes, run: CommandFunction) -> bytes:
+        """Process one RoutableMessage and return the serialised answer."""
+        request = um.RoutableMessage()
+        try:
+            request.ParseFromString(data)
+        except DecodeError:
+            return self._fault_reply(um.RoutableMessage(), 0, um.MESSAGEFAULT_ERROR_DECODING)
+        domain = request.to_destination.domain
+        if domain not in self._domains:
+            return self._fault_reply(request, domain, um.MESSAGEFAULT_ERROR_INVALID_DOMAINS)
+        try:
+            if request.HasField("session_info_request"):
+                return self._session_info(request, domain)
+            return self._command(request, domain, run)
+        except _FaultError as fault:
+            return self._fault_reply(request, domain, fault.fault)
+
+    def _session_info(self, request: um.RoutableMessage, domain: int) -> bytes:
+        client = request.session_info_request.public_key
+        if client not in self.paired:
+            raise _FaultError(um.MESSAGEFAULT_ERROR_UNKNOWN_KEY_ID)
+        reply = self._reply(request, domain)
+        self._attach_session_info(reply, domain, client, request.uuid)
+        return bytes(reply.SerializeToString())
+
+    def _attach_session_info(
+        self, reply: um.RoutableMessage, domain: int, client: bytes, challenge: bytes
+    ) -> None:
+        state = self._domains[domain]
+        info = sig.SessionInfo()
+        info.counter = state.counters.get(client, 0)
+        info.publicKey = state.public_key
+        info.epoch = state.epoch
+        info.clock_time = self.clock_time(domain)
+        info.status = sig.SESSION_INFO_STATUS_OK
+        encoded = info.SerializeToString()
+        key = _mac(state.shared_key(client), b"session info")
+        metadata = _tlv(
+            [
+                (sig.TAG_SIGNATURE_TYPE, bytes((sig.SIGNATURE_TYPE_HMAC,))),
+                (sig.TAG_PERSONALIZATION, self.vin.encode()),
+                (sig.TAG_CHALLENGE, challenge),
+            ]
+        )
+        reply.session_info = encoded
+        reply.signature_data.session_info_tag.tag = _mac(key, metadata + encoded)
+
+    def _command(self, request: um.RoutableMessage, domain: int, run: CommandFunction) -> bytes:
+        client = request.signature_data.signer_identity.public_key
+        if not request.signature_data.HasField("HMAC_Personalized_data"):
+            # Fleet API only relays HMAC-authenticated commands; anything else is unsigned.
+            raise _FaultError(um.MESSAGEFAULT_ERROR_INVALID_SIGNATURE)
+        if client not in self.paired:
+            raise _FaultError(um.MESSAGEFAULT_ERROR_UNKNOWN_KEY_ID)
+        try:
+            shared = self._verify(request, domain, client)
+        except _FaultError as fault:
+            # A paired client gets the current session with the fault, so it can resync.
+            reply = self._reply(request, domain)
+            reply.signedMessageStatus.operation_status = um.OPERATIONSTATUS_ERROR
+            reply.signedMessageStatus.signed_message_fault = fault.fault  # type: ignore[assignment]
+            self._attach_session_info(reply, domain, client, request.uuid)
+            return bytes(reply.SerializeToString())
+        counter = request.signature_data.HMAC_Personalized_data.counter
+        self._domains[domain].counters[client] = counter
+        payload = self._execute(domain, request.protobuf_message_as_bytes, self.paired[client], run)
+        reply = self._reply(request, domain)
+        if request.flags & ENCRYPT_RESPONSE:
+            self._encrypt(reply, request, shared, payload)
+        else:
+            reply.protobuf_message_as_bytes = payload
+        return bytes(reply.SerializeToString())
+
+    def _verify(self, request: um.RoutableMessage, domain: int, client: bytes) -> bytes:
+        """Check epoch, expiry, tag and counter in that order; returns the shared key."""
+        state = self._domains[domain]
+        data = request.signature_data.HMAC_Personalized_data
+        if data.epoch != state.epoch:
+            raise _FaultError(um.MESSAGEFAULT_ERROR_INCORRECT_EPOCH)
+        if data.expires_at < self.clock_time(domain):
+            raise _FaultError(um.MESSAGEFAULT_ERROR_TIME_EXPIRED)
+        shared = state.shared_key(client)
+        items: list[tuple[int, bytes]] = [
+            (sig.TAG_SIGNATURE_TYPE, bytes((sig.SIGNATURE_TYPE_HMAC_PERSONALIZED,))),
+            (sig.TAG_DOMAIN, bytes((domain,))),
+            (sig.TAG_PERSONALIZATION, self.vin.encode()),
+            (sig.TAG_EPOCH, data.epoch),
+            (sig.TAG_EXPIRES_AT, _u32(data.expires_at)),
+            (sig.TAG_COUNTER, _u32(data.counter)),
+        ]
+        if request.flags:
+            items.append((sig.TAG_FLAGS, _u32(request.flags)))
+        command_key = _mac(shared, b"authenticated command")
+        expected = _mac(command_key, _tlv(items) + request.protobuf_message_as_bytes)
+        if not hmac.compare_digest(expected, data.tag):
+            raise _FaultError(um.MESSAGEFAULT_ERROR_INVALID_SIGNATURE)
+        # Counters are checked only after the tag, so forgeries cannot burn them.
+        if data.counter <= state.counters.get(client, 0):
+            raise _FaultError(um.MESSAGEFAULT_ERROR_INVALID_TOKEN_OR_COUNTER)
+        return shared
+
+    def _execute(self, domain: int, payload: bytes, role: int, run: CommandFunction) -> bytes:
+        try:
+            decoded = decode_vcsec(payload) if domain == VCSEC else decode_action(payload)
+        except DecodeError, ValueError:
+            decoded = None
+        if decoded is None:
+            return _app_reply(domain, ok=False, reason="not_supported")
+        name, params = decoded
+        if role in READ_ONLY_ROLES or (
+            role == keys_pb2.ROLE_CHARGING_MANAGER and name not in CHARGING_COMMANDS
+        ):
+            return _app_reply(domain, ok=False, reason="unauthorized")
+        ok, reason = run(name, params)
+        return _app_reply(domain, ok=ok, reason=reason)
+
+    def _encrypt(
+        self, reply: um.RoutableMessage, request: um.RoutableMessage, shared: bytes, payload: bytes
+    ) -> None:
+        """Seal the answer with AES-GCM, bound to the request by its hash (firmware 2024.38+)."""
+        domain = request.to_destination.domain
+        counter = request.signature_data.HMAC_Personalized_data.counter
+        request_hash = bytes((sig.SIGNATURE_TYPE_HMAC_PERSONALIZED,)) + (
+            request.signature_data.HMAC_Personalized_data.tag
+        )
+        if domain == VCSEC:
+            request_hash = request_hash[:17]
+        reply.flags = 0
+        metadata = _tlv(
+            [
+                (sig.TAG_SIGNATURE_TYPE, bytes((sig.SIGNATURE_TYPE_AES_GCM_RESPONSE,))),
+                (sig.TAG_DOMAIN, bytes((domain,))),
+                (sig.TAG_PERSONALIZATION, self.vin.encode()),
+                (sig.TAG_COUNTER, _u32(counter)),
+                (sig.TAG_FLAGS, _u32(reply.flags)),
+                (sig.TAG_REQUEST_HASH, request_hash),
+                (sig.TAG_FAULT, _u32(0)),
+            ]
+        )
+        nonce = os.urandom(12)
+        sealed = AESGCM(shared).encrypt(nonce, payload, hashlib.sha256(metadata).digest())
+        reply.protobuf_message_as_bytes = sealed[:-16]
+        gcm = reply.signature_data.AES_GCM_Response_data
+        gcm.nonce = nonce
+        gcm.counter = counter
+        gcm.tag = sealed[-16:]
+
+    @staticmethod
+    def _reply(request: um.RoutableMessage, domain: int) -> um.RoutableMessage:
+        reply = um.RoutableMessage()
+        reply.to_destination.CopyFrom(request.from_destination)
+        reply.from_destination.domain = domain  # type: ignore[assignment]
+        reply.request_uuid = request.uuid
+        return reply
+
+    def _fault_reply(self, request: um.RoutableMessage, domain: int, fault: int) -> bytes:
+        reply = self._reply(request, domain)
+        reply.signedMessageStatus.operation_status = um.OPERATIONSTATUS_ERROR
+        reply.signedMessageStatus.signed_message_fault = fault  # type: ignore[assignment]
+        return bytes(reply.SerializeToString())
+
+
+def _app_reply(domain: int, *, ok: bool, reason: str) -> bytes:
+    if domain == VCSEC:
+        message = vcsec.FromVCSECMessage()
+        if not ok:
+            message.nominalError.genericError = _GENERIC_ERRORS.get(  # type: ignore[assignment]
+                reason, errors_pb2.GENERICERROR_UNKNOWN
+            )
+        return bytes(message.SerializeToString())
+    response = cs.Response()
+    response.actionStatus.result = cs.OPERATIONSTATUS_OK if ok else cs.OPERATIONSTATUS_ERROR
+    if not ok:
+        response.actionStatus.result_reason.plain_text = reason
+    return bytes(response.SerializeToString())
+
+
+_GENERIC_ERRORS: Mapping[str, int] = {
+    "unauthorized": errors_pb2.GENERICERROR_UNAUTHORIZED,
+    "not_supported": errors_pb2.GENERICERROR_NOT_SUPPORTED,
+    "closures_open": errors_pb2.GENERICERROR_CLOSURES_OPEN,
+    "vehicle_not_in_park": errors_pb2.GENERICERROR_VEHICLE_NOT_IN_PARK,
+}
+
+
+# --- HTTP: what the router mounts (after its own token and vehicle checks) ----------------
+
+
+def signed_command_response(
+    security: VehicleSecurity, body: Mapping[str, Any], run: CommandFunction
+) -> web.Response:
+    """`POST /api/1/vehicles/{vin}/signed_command`: base64 RoutableMessage in and out."""
+    encoded = body.get("routable_message")
+    if not isinstance(encoded, str):
+        return web.json_response(
+            {"response": None, "error": "routable_message required"}, status=400
+        )
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except binascii.Error, ValueError:
+        return web.json_response({"response": None, "error": "invalid base64"}, status=400)
+    answer = security.handle(data, run)
+    return web.json_response({"response": base64.b64encode(answer).decode()})
+
+
+def pairing_response(
+    security: VehicleSecurity, body: Mapping[str, Any], *, add: bool
+) -> web.Response:
+    """Admin call standing in for the Tesla app: add (or remove) a virtual key on the car."""
+    key = body.get("public_key")
+    role = body.get("role", "owner")
+    if not isinstance(key, str) or role not in ROLES:
+        return web.json_response(
+            {"error": "public_key (PEM or hex) and a known role required"}, status=400
+        )
+    try:
+        if add:
+            security.pair(key, role)
+            changed = True
+        else:
+            changed = security.unpair(key)
+    except ValueError as err:
+        return web.json_response({"error": str(err)}, status=400)
+    return web.json_response({"paired": add, "changed": changed, "vin": security.vin})
+
+
+# --- payload decoding: protobuf command -> (REST name, REST parameters) --------------------
+
+_RKE_COMMANDS: Mapping[int, str] = {
+    vcsec.RKE_ACTION_LOCK: "door_lock",
+    vcsec.RKE_ACTION_UNLOCK: "door_unlock",
+    vcsec.RKE_ACTION_REMOTE_DRIVE: "remote_start_drive",
+    vcsec.RKE_ACTION_WAKE_VEHICLE: "wake_up",
+}
+
+
+def decode_vcsec(payload: bytes) -> tuple[str, dict[str, Any]] | None:
+    """Decode a VCSEC UnsignedMessage into the equivalent REST command."""
+    message = vcsec.UnsignedMessage()
+    message.ParseFromString(payload)
+    kind = message.WhichOneof("sub_message")
+    if kind == "RKEAction":
+        name = _RKE_COMMANDS.get(message.RKEAction)
+        return (name, {}) if name else None
+    if kind == "closureMoveRequest":
+        closures = message.closureMoveRequest
+        if closures.frontTrunk != vcsec.CLOSURE_MOVE_TYPE_NONE:
+            return "actuate_trunk", {"which_trunk": "front"}
+        if closures.rearTrunk != vcsec.CLOSURE_MOVE_TYPE_NONE:
+            return "actuate_trunk", {"which_trunk": "rear"}
+    return None
+
+
+_MARKER_ACTIONS: Mapping[str, str] = {
+    "chargePortDoorOpen": "charge_port_door_open",
+    "chargePortDoorClose": "charge_port_door_close",
+    "vehicleControlFlashLightsAction": "flash_lights",
+    "vehicleControlHonkHornAction": "honk_horn",
+    "mediaPlayAction": "media_toggle_playback",
+    "mediaNextTrack": "media_next_track",
+    "mediaPreviousTrack": "media_prev_track",
+    "vehicleControlCancelSoftwareUpdateAction": "cancel_software_update",
+}
+_CHARGING: Mapping[str, str] = {
+    "start": "charge_start",
+    "stop": "charge_stop",
+    "start_standard": "charge_standard",
+    "start_max_range": "charge_max_range",
+}
+_SEATS: Mapping[str, int] = {
+    "CAR_SEAT_FRONT_LEFT": 0,
+    "CAR_SEAT_FRONT_RIGHT": 1,
+    "CAR_SEAT_REAR_LEFT": 2,
+    "CAR_SEAT_REAR_CENTER": 4,
+    "CAR_SEAT_REAR_RIGHT": 5,
+    "CAR_SEAT_THIRD_ROW_LEFT": 6,
+    "CAR_SEAT_THIRD_ROW_RIGHT": 7,
+}
+_SEAT_LEVELS: Mapping[str, int] = {
+    "SEAT_HEATER_OFF": 0,
+    "SEAT_HEATER_LOW": 1,
+    "SEAT_HEATER_MED": 2,
+    "SEAT_HEATER_HIGH": 3,
+}
+
+
+def decode_action(payload: bytes) -> tuple[str, dict[str, Any]] | None:
+    """Decode an infotainment CarServer.Action into the equivalent REST command."""
+    action = cs.Action()
+    action.ParseFromString(payload)
+    va = action.vehicleAction
+    kind = va.WhichOneof("vehicle_action_msg")
+    if kind is None:
+        return None
+    if kind in _MARKER_ACTIONS:
+        return _MARKER_ACTIONS[kind], {}
+    decoder = _ACTION_DECODERS.get(kind)
+    return decoder(va) if decoder else None
+
+
+def _charging(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    choice = va.chargingStartStopAction.WhichOneof("charging_action")
+    name = _CHARGING.get(choice or "")
+    return (name, {}) if name else None
+
+
+def _seat_heater(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    heaters = va.hvacSeatHeaterActions.hvacSeatHeaterAction
+    if len(heaters) != 1:
+        return None
+    seat = _SEATS.get(heaters[0].WhichOneof("seat_position") or "")
+    level = _SEAT_LEVELS.get(heaters[0].WhichOneof("seat_heater_level") or "")
+    if seat is None or level is None:
+        return None
+    return "remote_seat_heater_request", {"seat_position": seat, "level": level}
+
+
+def _window(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    choice = va.vehicleControlWindowAction.WhichOneof("action")
+    if choice in {"vent", "close"}:
+        return "window_control", {"command": choice}
+    return None
+
+
+_ACTION_DECODERS: Mapping[str, Callable[[cs.VehicleAction], tuple[str, dict[str, Any]] | None]] = {
+    "hvacAutoAction": lambda va: (
+        "auto_conditioning_start" if va.hvacAutoAction.power_on else "auto_conditioning_stop",
+        {},
+    ),
+    "hvacTemperatureAdjustmentAction": lambda va: (
+        "set_temps",
+        {
+            "driver_temp": round(va.hvacTemperatureAdjustmentAction.driver_temp_celsius, 1),
+            "passenger_temp": round(va.hvacTemperatureAdjustmentAction.passenger_temp_celsius, 1),
+        },
+    ),
+    "chargingStartStopAction": _charging,
+    "chargingSetLimitAction": lambda va: (
+        "set_charge_limit",
+        {"percent": va.chargingSetLimitAction.percent},
+    ),
+    "setChargingAmpsAction": lambda va: (
+        "set_charging_amps",
+        {"charging_amps": va.setChargingAmpsAction.charging_amps},
+    ),
+    "vehicleControlSetSentryModeAction": lambda va: (
+        "set_sentry_mode",
+        {"on": va.vehicleControlSetSentryModeAction.on},
+    ),
+    "vehicleControlWindowAction": _window,
+    "hvacSeatHeaterActions": _seat_heater,
+    "hvacSteeringWheelHeaterAction": lambda va: (
+        "remote_steering_wheel_heater_request",
+        {"on": va.hvacSteeringWheelHeaterAction.power_on},
+    ),
+    "hvacSetPreconditioningMaxAction": lambda va: (
+        "set_preconditioning_max",
+        {
+            "on": va.hvacSetPreconditioningMaxAction.on,
+            "manual_override": va.hvacSetPreconditioningMaxAction.manual_override,
+        },
+    ),
+    "hvacBioweaponModeAction": lambda va: (
+        "set_bioweapon_mode",
+        {
+            "on": va.hvacBioweaponModeAction.on,
+            "manual_override": va.hvacBioweaponModeAction.manual_override,
+        },
+    ),
+    "hvacClimateKeeperAction": lambda va: (
+        "set_climate_keeper_mode",
+        {"climate_keeper_mode": int(va.hvacClimateKeeperAction.ClimateKeeperAction)},
+    ),
+    "setCabinOverheatProtectionAction": lambda va: (
+        "set_cabin_overheat_protection",
+        {
+            "on": va.setCabinOverheatProtectionAction.on,
+            "fan_only": va.setCabinOverheatProtectionAction.fan_only,
+        },
+    ),
+    "mediaUpdateVolume": lambda va: (
+        "adjust_volume",
+        {"volume": round(va.mediaUpdateVolume.volume_absolute_float, 2)},
+    ),
+    "drivingSpeedLimitAction": lambda va: (
+        "speed_limit_activate" if va.drivingSpeedLimitAction.activate else "speed_limit_deactivate",
+        {"pin": va.drivingSpeedLimitAction.pin},
+    ),
+    "vehicleControlSetValetModeAction": lambda va: (
+        "set_valet_mode",
+        {
+            "on": va.vehicleControlSetValetModeAction.on,
+            "password": va.vehicleControlSetValetModeAction.password,
+        },
+    ),
+    "vehicleControlTriggerHomelinkAction": lambda va: (
+        "trigger_homelink",
+        {
+            "lat": va.vehicleControlTriggerHomelinkAction.location.latitude,
+            "lon": va.vehicleControlTriggerHomelinkAction.location.longitude,
+        },
+    ),
+    "vehicleControlScheduleSoftwareUpdateAction": lambda va: (
+        "schedule_software_update",
+        {"offset_sec": va.vehicleControlScheduleSoftwareUpdateAction.offset_sec},
+    ),
+    "scheduledChargingAction": lambda va: (
+        "set_scheduled_charging",
+        {
+            "enable": va.scheduledChargingAction.enabled,
+            "time": va.scheduledChargingAction.charging_time,
+        },
+    ),
+}
