@@ -14,6 +14,7 @@ from custom_components.tesla_fleet_direct.api.signing import (
     KeyNotPairedError,
     ResponseVerificationError,
     SessionSyncError,
+    SignedCommands,
     VehicleSigner,
 )
 
@@ -280,3 +281,28 @@ async def test_bad_requests_to_the_endpoints(server: SigningServer, http: Client
         f"{server.url}/admin/vehicles/{VIN}/keys", json={"public_key": "not a key"}
     ) as response:
         assert response.status == 400
+
+
+async def test_account_manager_keeps_one_signer_per_car(
+    server: SigningServer,
+    http: ClientSession,
+    app_key: ec.EllipticCurvePrivateKey,
+    transport: Transport,
+    clock: FakeClock,
+) -> None:
+    """Sessions survive between commands through the manager; forget() starts afresh."""
+    vins: list[str] = []
+
+    def transport_for(vin: str) -> Transport:
+        vins.append(vin)
+        return transport
+
+    manager = SignedCommands(app_key, transport_for, clock=clock)
+    await _pair(http, server, app_key)
+    assert (await manager.execute(VIN, "door_unlock")).result
+    assert (await manager.execute(VIN, "door_lock")).result
+    assert manager.signer(VIN).handshakes == 1
+    manager.forget(VIN)
+    assert (await manager.execute(VIN, "door_unlock")).result
+    assert manager.signer(VIN).handshakes == 1
+    assert vins == [VIN, VIN]

@@ -11,6 +11,7 @@ from .errors import (
     SigningError,
     VehicleFaultError,
 )
+from .manager import SignedCommands
 from .signer import Transport, VehicleSigner
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "KeyNotPairedError",
     "ResponseVerificationError",
     "SessionSyncError",
+    "SignedCommands",
     "SigningError",
     "Transport",
     "UnsupportedCommandError",
