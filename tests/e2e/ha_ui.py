@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 import re
 
-from playwright.async_api import BrowserContext, Page, Route, expect
+from playwright.async_api import BrowserContext, Locator, Page, Route, expect
 
 # Flags from docs (toolchain.md): headless Debian Chromium that talks to nothing on its own.
 CHROMIUM_ARGS = [
@@ -71,14 +71,18 @@ class HomeAssistantUI:
         await self.page.goto(f"{self.base_url}/config/integrations/dashboard")
         await expect(self.page.get_by_role("button", name="Add integration")).to_be_visible()
 
-    async def add_integration(self, name: str) -> None:
-        """Add integration > search > pick it; leaves the config flow's first step open."""
+    async def search_integration(self, name: str) -> Locator:
+        """Add integration > type the name; returns the matching entry of the picker."""
         await self.open_integrations()
         await self.page.get_by_role("button", name="Add integration").click()
-        await self.page.keyboard.type(name)
+        # Fill the picker's own search box once it is there: typing blindly races its opening.
+        await self.page.get_by_placeholder("Search for a brand name").fill(name)
+        # Not scoped to the dialog: its rows are slotted light DOM, outside the <dialog> element.
+        entry = self.page.get_by_role("button", name=name, exact=True)
+        await expect(entry).to_be_visible()
         await self.shot("integration-picker")
-        await self.page.get_by_text(name, exact=True).first.click()
+        return entry
 
-    def dialog(self) -> Page:
-        """The page the config-flow dialog lives in (kept for readability at call sites)."""
-        return self.page
+    async def add_integration(self, name: str) -> None:
+        """Pick the integration in the picker; leaves the config flow's first step open."""
+        await (await self.search_integration(name)).click()

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from playwright.async_api import BrowserContext, async_playwright, expect
+from playwright.async_api import BrowserContext, async_playwright
 import pytest
 
 from .dev_instance import DevInstance, free_port, start_dev_instance
@@ -64,9 +64,4 @@ async def test_owner_finds_the_integration(
         tab(context, instance, artifacts) as ui,
     ):
         await ui.log_in(instance.username, instance.password)
-        await ui.open_integrations()
-        await ui.page.get_by_role("button", name="Add integration").click()
-        await ui.page.keyboard.type(INTEGRATION_NAME)
-        offered = ui.page.get_by_text(INTEGRATION_NAME, exact=True)
-        await expect(offered.first).to_be_visible()
-        await ui.shot("integration-offered")
+        await ui.search_integration(INTEGRATION_NAME)
