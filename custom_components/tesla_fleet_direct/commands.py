@@ -12,8 +12,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.util.hass_dict import HassKey
 
 from .api.signing import SigningError
 from .const import DOMAIN, LOGGER
@@ -33,6 +36,8 @@ WAKE_POLL_INTERVAL = 5.0
 WAKE_POLLS = 12  # 60 s; Tesla cars typically wake in 10-30 s
 
 ONLINE = "online"
+# One commander per car, shared by its entities and the actions (VIN -> commander).
+COMMANDERS: HassKey[dict[str, VehicleCommander]] = HassKey(f"{DOMAIN}_commanders")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,7 @@ class VehicleCommander:
         *,
         on_success: Callable[[], Awaitable[None]] | None = None,
         on_awake: Callable[[], None] | None = None,
+        location: Callable[[], tuple[float, float] | None] | None = None,
     ) -> None:
         """`on_success` asks the coordinator for a confirming refresh."""
         self._hass = hass
@@ -126,6 +132,7 @@ class VehicleCommander:
         self.car = car
         self._on_success = on_success
         self._on_awake = on_awake
+        self._location = location
         self._wake: asyncio.Future[None] | None = None
 
     async def async_send(self, command: str, params: Mapping[str, Any] | None = None) -> None:
@@ -146,6 +153,10 @@ class VehicleCommander:
             async_clear_key_not_paired_issue(self._hass, self.car.vin)
         if self._on_success is not None:
             await self._on_success()
+
+    def location(self) -> tuple[float, float] | None:
+        """Where the car last reported itself (HomeLink and schedules need it)."""
+        return self._location() if self._location is not None else None
 
     async def async_wake_up(self) -> None:
         """Wake the car; concurrent callers share one wake and its bounded wait."""
@@ -223,6 +234,40 @@ class VehicleCommander:
 
     def _errors(self) -> _ErrorMapper:
         return _ErrorMapper(self._hass, self)
+
+
+@callback
+def async_register_commander(
+    hass: HomeAssistant, entry: ConfigEntry[Any], commander: VehicleCommander
+) -> VehicleCommander:
+    """Make the car's commander findable by actions until the entry unloads."""
+    commanders = hass.data.setdefault(COMMANDERS, {})
+    vin = commander.car.vin
+    commanders[vin] = commander
+
+    @callback
+    def _forget() -> None:
+        if commanders.get(vin) is commander:
+            del commanders[vin]
+
+    entry.async_on_unload(_forget)
+    return commander
+
+
+@callback
+def async_commander_for_device(hass: HomeAssistant, device_id: str) -> VehicleCommander:
+    """The commander of the car an action targets (a device of this integration)."""
+    device = dr.async_get(hass).async_get(device_id)
+    commanders = hass.data.get(COMMANDERS, {})
+    if device is not None:
+        for domain, identifier in device.identifiers:
+            if domain == DOMAIN and identifier in commanders:
+                return commanders[identifier]
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="not_a_vehicle",
+        translation_placeholders={"device_id": device_id},
+    )
 
 
 class _ErrorMapper:
