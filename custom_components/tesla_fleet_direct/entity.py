@@ -1,0 +1,85 @@
+"""Entity bases: one generic base over any coordinator, one per product kind."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
+
+from .vehicle_coordinator import TeslaVehicleCoordinator
+
+
+class TeslaEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+    """Description-driven entity of one Tesla product (a car or an energy site).
+
+    The unique id holds the account as well as the product, so a car shared by two accounts
+    (owner and driver, one config entry each) gives two sets of entities, not a clash.
+    """
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: CoordinatorT,
+        description: EntityDescription,
+        *,
+        account_id: str,
+        product_id: str,
+        device_info: DeviceInfo,
+    ) -> None:
+        """Bind the description to one product of one account."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{account_id}-{product_id}-{description.key}"
+        self._attr_device_info = device_info
+
+
+class TeslaVehicleEntity(TeslaEntity[TeslaVehicleCoordinator]):
+    """An entity of one car: reads the coordinator's latest vehicle data sections."""
+
+    # vehicle_data endpoints this entity's value comes from; the coordinator asks Tesla only
+    # for the endpoints of entities that are enabled (added to Home Assistant).
+    endpoints: frozenset[str] = frozenset()
+
+    def __init__(
+        self,
+        coordinator: TeslaVehicleCoordinator,
+        description: EntityDescription,
+        *,
+        endpoints: frozenset[str],
+    ) -> None:
+        """Bind the description to the coordinator's car."""
+        super().__init__(
+            coordinator,
+            description,
+            account_id=coordinator.account_id,
+            product_id=coordinator.vin,
+            device_info=coordinator.device_info,
+        )
+        self.endpoints = endpoints
+
+    async def async_added_to_hass(self) -> None:
+        """Tell the coordinator which data this entity needs while it exists."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.coordinator.async_want_endpoints(self.endpoints))
+
+    @property
+    def available(self) -> bool:
+        """Available until the data is truly stale; one failed poll is not news."""
+        return self.coordinator.has_fresh_data
+
+    @property
+    def vehicle_data(self) -> Mapping[str, Any]:
+        """The latest `vehicle_data` answer (sections by name); empty until the first one."""
+        return self.coordinator.data.data if self.coordinator.data else {}
+
+    def section(self, name: str) -> Mapping[str, Any] | None:
+        """One section of the latest vehicle data, or None when it was never fetched."""
+        value = self.vehicle_data.get(name)
+        return value if isinstance(value, Mapping) else None
+
+
+# Energy sites: `TeslaEnergySiteEntity(TeslaEntity[TeslaEnergySiteCoordinator])` goes below.

@@ -1,0 +1,299 @@
+"""One coordinator per car: sleep-aware, budget-paced polling that never wakes the car.
+
+Every poll starts with the free single-vehicle state check. `vehicle_data` is requested only
+when the car is online, only for the endpoints enabled entities need, and only while the car
+is busy (driving, charging) or inside the idle window after it was; then requests stop so the
+car can fall asleep. `wake_up` is never called from here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+import math
+import time
+from typing import Any, Protocol
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+
+from .budget import Activity
+from .const import DOMAIN, LOGGER
+from .polling import AccountPolling
+
+ONLINE = "online"
+# The endpoints every poll of an online car includes: they decide the activity (and so the
+# interval), whatever entities are enabled.
+ACTIVITY_ENDPOINTS = frozenset({"charge_state", "drive_state"})
+LOCATION_ENDPOINT = "location_data"
+SCOPE_LOCATION = "vehicle_location"
+DRIVING_SHIFT_STATES = frozenset({"D", "R", "N"})
+# Entities stay available through this many missed polls (or at least this long).
+STALE_AFTER_INTERVALS = 3
+STALE_AFTER_MIN_S = 15 * 60.0
+# Tesla sometimes answers 429 without a readable Retry-After; wait a minute then.
+DEFAULT_RETRY_AFTER = 60.0
+
+
+class VehicleReadError(Exception):
+    """A state check or data request failed; `status` is the HTTP status, None for no answer."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        """Keep the status for the translated message."""
+        super().__init__(message)
+        self.status = status
+
+
+class VehicleAsleepError(VehicleReadError):
+    """HTTP 408: the car is asleep or offline (not a failure)."""
+
+
+class VehicleRateLimitedError(VehicleReadError):
+    """HTTP 429: the account must not send anything for `retry_after` seconds."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        """Keep Tesla's wait."""
+        super().__init__("rate limited", 429)
+        self.retry_after = retry_after
+
+
+class VehicleMalformedError(VehicleReadError):
+    """The answer was not the JSON Tesla documents."""
+
+
+class VehicleReader(Protocol):
+    """The reads of one car; methods raise `VehicleReadError` subclasses."""
+
+    async def state(self) -> str:
+        """`online`, `asleep` or `offline` from the free single-vehicle endpoint."""
+
+    async def vehicle_data(self, endpoints: Collection[str]) -> Mapping[str, Any]:
+        """The `vehicle_data` response (sections by name) for the given endpoints."""
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleSnapshot:
+    """What the entities read: the car's state and the last vehicle data Tesla sent."""
+
+    state: str
+    activity: Activity
+    # Sections of the latest `vehicle_data` answer; kept while the car sleeps.
+    data: Mapping[str, Any] = field(default_factory=dict)
+    data_time: float | None = None
+
+    @property
+    def online(self) -> bool:
+        """Whether Tesla reports the car online."""
+        return self.state == ONLINE
+
+
+def activity_of(data: Mapping[str, Any]) -> Activity:
+    """Driving, charging or idle, from an online car's charge and drive state."""
+    drive = data.get("drive_state")
+    if isinstance(drive, Mapping):
+        if drive.get("shift_state") in DRIVING_SHIFT_STATES or (drive.get("speed") or 0) > 0:
+            return Activity.DRIVING
+    charge = data.get("charge_state")
+    if isinstance(charge, Mapping) and charge.get("charging_state") in {"Charging", "Starting"}:
+        return Activity.CHARGING
+    return Activity.IDLE
+
+
+def merge_sections(old: Mapping[str, Any], new: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """`old` with each section in `new` updated key by key (sections not fetched are kept)."""
+    merged = dict(old)
+    for name, section in new.items():
+        previous = merged.get(name)
+        if isinstance(previous, Mapping) and isinstance(section, Mapping):
+            merged[name] = {**previous, **section}
+        else:
+            merged[name] = section
+    return merged
+
+
+class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
+    """Polls one car as the account's budget and the car's activity allow."""
+
+    config_entry: ConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        config_entry: ConfigEntry,
+        reader: VehicleReader,
+        *,
+        vin: str,
+        account_id: str,
+        device_info: DeviceInfo,
+        scopes: Collection[str],
+        polling: AccountPolling,
+    ) -> None:
+        """Set up the polling of one car (no request is sent here)."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=f"{DOMAIN} vehicle",
+            update_interval=timedelta(seconds=polling.intervals.asleep),
+        )
+        self.reader = reader
+        self.vin = vin
+        self.account_id = account_id
+        self.device_info = device_info
+        self.scopes = frozenset(scopes)
+        self.polling = polling
+        self._wanted: Counter[str] = Counter()
+        # Start of the current activity window: the last time the car drove, charged, came
+        # online or was sent a command. Data requests stop `idle_timeout` after it.
+        self._window_start: float | None = None
+        self._last_probe: float | None = None
+        self.last_success_at: float | None = None
+
+    @property
+    def location_allowed(self) -> bool:
+        """Whether the user granted the location scope."""
+        return SCOPE_LOCATION in self.scopes
+
+    @callback
+    def async_want_endpoints(self, endpoints: Collection[str]) -> Callable[[], None]:
+        """Register endpoints an enabled entity needs; returns the function that drops them."""
+        wanted = [e for e in endpoints if e != LOCATION_ENDPOINT or self.location_allowed]
+        self._wanted.update(wanted)
+
+        @callback
+        def _drop() -> None:
+            self._wanted.subtract(wanted)
+
+        return _drop
+
+    @property
+    def endpoints(self) -> frozenset[str]:
+        """What the next `vehicle_data` request asks for."""
+        return ACTIVITY_ENDPOINTS | {name for name, count in self._wanted.items() if count > 0}
+
+    @property
+    def has_fresh_data(self) -> bool:
+        """Whether the car was reached recently enough for its entities to be shown."""
+        if self.last_success_at is None:
+            # Nothing yet this run: restored values stand in until the first answer.
+            return self.data is None or self.last_update_success
+        interval = self.update_interval.total_seconds() if self.update_interval else 0.0
+        stale_after = max(STALE_AFTER_INTERVALS * interval, STALE_AFTER_MIN_S)
+        return time.time() - self.last_success_at <= stale_after
+
+    async def async_command_sent(
+        self, updates: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> None:
+        """After a command: show its expected effect at once, then confirm with a prompt poll.
+
+        `updates` are vehicle data fields by section, e.g. `{"vehicle_state": {"locked": True}}`.
+        The command woke the car (or it was awake), so a new activity window starts.
+        """
+        self._window_start = time.time()
+        if updates and self.data is not None:
+            self.async_set_updated_data(
+                replace(self.data, data=merge_sections(self.data.data, updates))
+            )
+        await self.async_request_refresh()
+
+    async def _async_update_data(self) -> VehicleSnapshot:
+        if (wait := self.polling.gate.remaining()) > 0:
+            raise self._rate_limited(wait)
+        previous = self.data
+        try:
+            state = await self.reader.state()
+        except VehicleRateLimitedError as err:
+            raise self._rate_limited_by(err) from err
+        except VehicleReadError as err:
+            raise self._failed(err) from err
+        now = time.time()
+        self.last_success_at = now
+        plan = self.polling.plan()
+
+        if state != ONLINE:
+            self._window_start = None
+            self.update_interval = timedelta(seconds=plan.asleep)
+            return self._keep(previous, state, Activity.ASLEEP)
+
+        if previous is None or not previous.online:
+            # Just came online (or Home Assistant just started): one prompt look at the car.
+            self._window_start = now
+        if not self._data_due(now) or plan.paused:
+            # Parked past the idle window: stay quiet so the car can fall asleep.
+            self.update_interval = timedelta(seconds=plan.asleep)
+            return self._keep(previous, state, Activity.IDLE)
+
+        try:
+            fresh = await self.reader.vehicle_data(sorted(self.endpoints))
+        except VehicleAsleepError:
+            # The car fell asleep between the state check and the data request.
+            self._window_start = None
+            self.update_interval = timedelta(seconds=plan.asleep)
+            return self._keep(previous, "asleep", Activity.ASLEEP)
+        except VehicleRateLimitedError as err:
+            raise self._rate_limited_by(err) from err
+        except VehicleReadError as err:
+            raise self._failed(err) from err
+        self._last_probe = now
+        data = merge_sections(previous.data if previous else {}, fresh)
+        activity = activity_of(data)
+        if activity in (Activity.DRIVING, Activity.CHARGING):
+            self._window_start = now
+            interval = plan.active
+        else:
+            interval = plan.idle
+            if self._window_start is not None:
+                # Poll no later than the end of the idle window, so the car is let go on time.
+                window_left = self._window_start + self.polling.intervals.idle_timeout - now
+                interval = min(interval, max(window_left, 1.0))
+        self.update_interval = timedelta(seconds=interval)
+        return VehicleSnapshot(state=state, activity=activity, data=data, data_time=now)
+
+    def _data_due(self, now: float) -> bool:
+        """Whether an online car's data is worth a request now."""
+        idle_timeout = self.polling.intervals.idle_timeout
+        if self._window_start is not None and now - self._window_start < idle_timeout:
+            return True
+        # A car that stays online long after its window may be driving without our noticing
+        # (it never slept, so it never "came online"): look again, rarely enough that a
+        # parked car still gets a full idle timeout of quiet to fall asleep.
+        if self._last_probe is None or now - self._last_probe >= 2 * idle_timeout:
+            return True
+        return False
+
+    @staticmethod
+    def _keep(previous: VehicleSnapshot | None, state: str, activity: Activity) -> VehicleSnapshot:
+        if previous is None:
+            return VehicleSnapshot(state=state, activity=activity)
+        return replace(previous, state=state, activity=activity)
+
+    def _rate_limited_by(self, err: VehicleRateLimitedError) -> UpdateFailed:
+        wait = err.retry_after if err.retry_after is not None else DEFAULT_RETRY_AFTER
+        self.polling.gate.block(wait)
+        return self._rate_limited(wait)
+
+    @staticmethod
+    def _rate_limited(wait: float) -> UpdateFailed:
+        # The coordinator schedules from a whole second plus a sub-second offset; one extra
+        # second guarantees the next request never goes before Tesla's wait is over.
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            translation_placeholders={"seconds": str(math.ceil(wait))},
+            retry_after=math.ceil(wait) + 1,
+        )
+
+    @staticmethod
+    def _failed(err: VehicleReadError) -> UpdateFailed:
+        LOGGER.debug("Vehicle request failed: %s", err)
+        if isinstance(err, VehicleMalformedError):
+            return UpdateFailed(translation_domain=DOMAIN, translation_key="malformed_answer")
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="update_failed",
+            translation_placeholders={"status": str(err.status or "no answer")},
+        )
