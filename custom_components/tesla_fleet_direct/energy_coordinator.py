@@ -10,6 +10,7 @@ from typing import Protocol
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import DOMAIN, LOGGER
@@ -77,6 +78,7 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         config_entry: ConfigEntry,
         api: EnergySiteReader,
         *,
+        site_name: str | None = None,
         rate_limit: AccountRateLimit | None = None,
         live_interval: timedelta = LIVE_INTERVAL,
         site_info_interval: timedelta = SITE_INFO_INTERVAL,
@@ -91,6 +93,10 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         )
         self.api = api
         self.site_id = api.site_id
+        self.site_name = site_name
+        # The Tesla account (token `sub`): part of unique ids, so two accounts seeing one site
+        # (owner and a shared user) do not clash.
+        self.account_id = config_entry.unique_id or config_entry.entry_id
         self.rate_limit = rate_limit or AccountRateLimit()
         self._site_info_interval = site_info_interval.total_seconds()
         self._site_info_at: float | None = None
@@ -105,6 +111,28 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         interval = self.update_interval or LIVE_INTERVAL
         return time.time() - self.last_success_at > STALE_AFTER_INTERVALS * (
             interval.total_seconds()
+        )
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """The site's device; one per site id, shared by every account that sees it."""
+        info = self.data.info if self.data else None
+        return DeviceInfo(
+            identifiers={(DOMAIN, str(self.site_id))},
+            manufacturer="Tesla",
+            model="Powerwall" if info is None or info.has_battery else "Solar",
+            name=(info.site_name if info and info.site_name else self.site_name) or "Energy site",
+            sw_version=info.version if info else None,
+        )
+
+    def wall_connector_device_info(self, din: str) -> DeviceInfo:
+        """A wall connector's own device (its DIN identifies it across sites and accounts)."""
+        return DeviceInfo(
+            identifiers={(DOMAIN, din)},
+            manufacturer="Tesla",
+            model="Wall Connector",
+            name="Wall Connector",
+            serial_number=din,
         )
 
     async def async_request_site_info_refresh(self) -> None:
@@ -137,13 +165,13 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         except EnergyMalformedError as err:
             LOGGER.debug("Energy site answer unreadable: %s", err)
             raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="malformed_answer"
+                translation_domain=DOMAIN, translation_key="energy_malformed_answer"
             ) from err
         except EnergyApiError as err:
             LOGGER.debug("Energy site request failed: %s", err)
             raise UpdateFailed(
                 translation_domain=DOMAIN,
-                translation_key="update_failed",
+                translation_key="energy_update_failed",
                 translation_placeholders={"status": str(err.status or "no answer")},
             ) from err
         self.last_success_at = time.time()
@@ -154,7 +182,7 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         # second guarantees the next request never goes before Tesla's wait is over.
         return UpdateFailed(
             translation_domain=DOMAIN,
-            translation_key="rate_limited",
+            translation_key="energy_rate_limited",
             translation_placeholders={"seconds": str(math.ceil(wait))},
             retry_after=math.ceil(wait) + 1,
         )
