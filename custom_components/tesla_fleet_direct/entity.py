@@ -9,6 +9,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
+from .energy_coordinator import TeslaEnergySiteCoordinator
 from .vehicle_coordinator import TeslaVehicleCoordinator
 
 
@@ -82,4 +83,27 @@ class TeslaVehicleEntity(TeslaEntity[TeslaVehicleCoordinator]):
         return value if isinstance(value, Mapping) else None
 
 
-# Energy sites: `TeslaEnergySiteEntity(TeslaEntity[TeslaEnergySiteCoordinator])` goes below.
+class TeslaEnergySiteEntity(TeslaEntity[TeslaEnergySiteCoordinator]):
+    """An entity of one energy site (or of one of its wall connectors)."""
+
+    def __init__(
+        self,
+        coordinator: TeslaEnergySiteCoordinator,
+        description: EntityDescription,
+        *,
+        product_id: str | None = None,
+        device_info: DeviceInfo | None = None,
+    ) -> None:
+        """Bind the description to the site, or to a part of it (`product_id`, its device)."""
+        super().__init__(
+            coordinator,
+            description,
+            account_id=coordinator.account_id,
+            product_id=product_id or str(coordinator.site_id),
+            device_info=device_info or coordinator.device_info,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Available until the data is truly stale; one failed poll is not news."""
+        return self.coordinator.data is not None and not self.coordinator.is_stale
