@@ -31,6 +31,7 @@ ONLINE = "online"
 ACTIVITY_ENDPOINTS = frozenset({"charge_state", "drive_state"})
 LOCATION_ENDPOINT = "location_data"
 SCOPE_LOCATION = "vehicle_location"
+SCOPE_DATA = "vehicle_device_data"
 DRIVING_SHIFT_STATES = frozenset({"D", "R", "N"})
 # Entities stay available through this many missed polls (or at least this long).
 STALE_AFTER_INTERVALS = 3
@@ -152,6 +153,11 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         self._window_start: float | None = None
         self._last_probe: float | None = None
         self.last_success_at: float | None = None
+
+    @property
+    def data_allowed(self) -> bool:
+        """Whether the user granted live vehicle data (without it only the state is known)."""
+        return SCOPE_DATA in self.scopes
 
     @property
     def location_allowed(self) -> bool:

@@ -1,0 +1,98 @@
+"""The account's cars as devices: added when they appear in the products list, removed when gone.
+
+Platforms subscribe once (`async_listen_vehicles`) and get a call per car now and per car that
+appears later, so a new car needs no restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+
+from .const import DOMAIN, LOGGER
+from .vehicle_coordinator import TeslaVehicleCoordinator
+
+type TeslaFleetDirectConfigEntry = ConfigEntry[Any]
+type VehicleListener = Callable[[TeslaVehicleCoordinator], None]
+type CoordinatorFactory = Callable[[Mapping[str, Any]], TeslaVehicleCoordinator]
+
+
+class VehicleFleet:
+    """The coordinators of one account's cars, by VIN."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry[Any], factory: CoordinatorFactory
+    ) -> None:
+        """Start empty; `async_sync` fills it from the products list."""
+        self.hass = hass
+        self.entry = entry
+        self._factory = factory
+        self.coordinators: dict[str, TeslaVehicleCoordinator] = {}
+        self._listeners: list[VehicleListener] = []
+
+    @callback
+    def async_listen(self, listener: VehicleListener) -> Callable[[], None]:
+        """Call `listener` for every car now and for every car added later."""
+        for coordinator in self.coordinators.values():
+            listener(coordinator)
+        self._listeners.append(listener)
+
+        @callback
+        def _remove() -> None:
+            self._listeners.remove(listener)
+
+        return _remove
+
+    @callback
+    def async_sync(self, products: Iterable[Mapping[str, Any]]) -> list[TeslaVehicleCoordinator]:
+        """Match the coordinators to the products list's vehicles; returns the new ones.
+
+        A car that left the account loses its device (and so its entities) for this entry.
+        """
+        vehicles = {str(p["vin"]): p for p in products if p.get("vin")}
+        added: list[TeslaVehicleCoordinator] = []
+        for vin, product in vehicles.items():
+            if vin in self.coordinators:
+                continue
+            coordinator = self._factory(product)
+            self.coordinators[vin] = coordinator
+            added.append(coordinator)
+            for listener in list(self._listeners):
+                listener(coordinator)
+        for vin in set(self.coordinators) - set(vehicles):
+            coordinator = self.coordinators.pop(vin)
+            self._remove_device(coordinator)
+        return added
+
+    def _remove_device(self, coordinator: TeslaVehicleCoordinator) -> None:
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device(identifiers={(DOMAIN, coordinator.vin)})
+        if device is not None:
+            LOGGER.info("A car left the Tesla account; removing its device")
+            registry.async_update_device(device.id, remove_config_entry_id=self.entry.entry_id)
+        # Its entities go with the device; stop the timer so nothing polls a car we lost.
+        self.entry.async_create_background_task(
+            self.hass, coordinator.async_shutdown(), f"{DOMAIN} forget vehicle"
+        )
+
+
+class _HasVehicles(Protocol):
+    vehicles: VehicleFleet
+
+
+def vehicle_fleet(entry: TeslaFleetDirectConfigEntry) -> VehicleFleet:
+    """The entry's cars (runtime data carries a `vehicles: VehicleFleet`)."""
+    data: _HasVehicles = entry.runtime_data
+    return data.vehicles
+
+
+@callback
+def async_listen_vehicles(
+    hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry, listener: VehicleListener
+) -> None:
+    """For a platform: `listener` for every car now and later, until the entry unloads."""
+    entry.async_on_unload(vehicle_fleet(entry).async_listen(listener))

@@ -1,0 +1,448 @@
+"""Sensors: vehicle data, energy site data and the account's API cost meter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfLength,
+    UnitOfPower,
+    UnitOfPressure,
+    UnitOfSpeed,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+from homeassistant.util import dt as dt_util
+
+from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
+from .entity import TeslaVehicleEntity
+from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator, VehicleSnapshot
+
+# Entities only read the coordinators' data; commands are serialised elsewhere.
+PARALLEL_UPDATES = 0
+
+type SensorValue = StateType | datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeslaVehicleSensorEntityDescription(SensorEntityDescription):
+    """A vehicle sensor: which `vehicle_data` endpoints it needs and how to read its value."""
+
+    endpoints: frozenset[str]
+    value_fn: Callable[[VehicleSnapshot], SensorValue]
+    # Created only when the user granted the location scope.
+    needs_location: bool = False
+
+
+def _field(section: str, key: str) -> Callable[[VehicleSnapshot], SensorValue]:
+    """Read one field of one section as Tesla sends it."""
+
+    def read(snapshot: VehicleSnapshot) -> SensorValue:
+        data = snapshot.data.get(section)
+        value = data.get(key) if isinstance(data, Mapping) else None
+        return value if isinstance(value, (str, int, float)) else None
+
+    return read
+
+
+def _lower(section: str, key: str) -> Callable[[VehicleSnapshot], SensorValue]:
+    """Read an enum-like field in the lower case HA's enum sensors use."""
+    read = _field(section, key)
+
+    def lower(snapshot: VehicleSnapshot) -> SensorValue:
+        value = read(snapshot)
+        return value.lower() if isinstance(value, str) else None
+
+    return lower
+
+
+def _time_to_full(snapshot: VehicleSnapshot) -> SensorValue:
+    """When the charge completes, as a timestamp (only while charging)."""
+    charge = snapshot.data.get("charge_state")
+    if not isinstance(charge, Mapping) or charge.get("charging_state") != "Charging":
+        return None
+    minutes = charge.get("minutes_to_full_charge")
+    if not isinstance(minutes, (int, float)) or minutes <= 0 or snapshot.data_time is None:
+        return None
+    # Counted from when Tesla sent the figure, whole minutes, so it does not creep each poll.
+    done = dt_util.utc_from_timestamp(snapshot.data_time) + timedelta(minutes=minutes)
+    return done.replace(second=0, microsecond=0)
+
+
+def _shift_state(snapshot: VehicleSnapshot) -> SensorValue:
+    """Tesla sends no shift state (null) while parked."""
+    drive = snapshot.data.get("drive_state")
+    if not isinstance(drive, Mapping) or "drive_state" not in snapshot.data:
+        return None
+    value = drive.get("shift_state")
+    return value.lower() if isinstance(value, str) else "p"
+
+
+CHARGE = frozenset({"charge_state"})
+CLIMATE = frozenset({"climate_state"})
+DRIVE = frozenset({"drive_state"})
+VEHICLE = frozenset({"vehicle_state"})
+ROUTE = frozenset({"drive_state", LOCATION_ENDPOINT})
+
+VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
+    TeslaVehicleSensorEntityDescription(
+        key="battery_level",
+        translation_key="battery_level",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "battery_level"),
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="usable_battery_level",
+        translation_key="usable_battery_level",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "usable_battery_level"),
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="battery_range",
+        translation_key="battery_range",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "battery_range"),
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfLength.MILES,
+        suggested_display_precision=1,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="est_battery_range",
+        translation_key="est_battery_range",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "est_battery_range"),
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfLength.MILES,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="ideal_battery_range",
+        translation_key="ideal_battery_range",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "ideal_battery_range"),
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfLength.MILES,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="charging_state",
+        translation_key="charging_state",
+        endpoints=CHARGE,
+        value_fn=_lower("charge_state", "charging_state"),
+        device_class=SensorDeviceClass.ENUM,
+        options=["starting", "charging", "stopped", "complete", "disconnected", "no_power"],
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="charger_power",
+        translation_key="charger_power",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "charger_power"),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="charger_voltage",
+        translation_key="charger_voltage",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "charger_voltage"),
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="charger_actual_current",
+        translation_key="charger_actual_current",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "charger_actual_current"),
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="charge_rate",
+        translation_key="charge_rate",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "charge_rate"),
+        device_class=SensorDeviceClass.SPEED,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfSpeed.MILES_PER_HOUR,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="charge_energy_added",
+        translation_key="charge_energy_added",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "charge_energy_added"),
+        device_class=SensorDeviceClass.ENERGY,
+        # Tesla resets it when a new charge session starts.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="time_to_full_charge",
+        translation_key="time_to_full_charge",
+        endpoints=CHARGE,
+        value_fn=_time_to_full,
+        device_class=SensorDeviceClass.TIMESTAMP,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="charge_limit_soc",
+        translation_key="charge_limit_soc",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "charge_limit_soc"),
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="conn_charge_cable",
+        translation_key="conn_charge_cable",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "conn_charge_cable"),
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="fast_charger_type",
+        translation_key="fast_charger_type",
+        endpoints=CHARGE,
+        value_fn=_field("charge_state", "fast_charger_type"),
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="odometer",
+        translation_key="odometer",
+        endpoints=VEHICLE,
+        value_fn=_field("vehicle_state", "odometer"),
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfLength.MILES,
+        suggested_display_precision=0,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="speed",
+        translation_key="speed",
+        endpoints=DRIVE,
+        value_fn=_field("drive_state", "speed"),
+        device_class=SensorDeviceClass.SPEED,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfSpeed.MILES_PER_HOUR,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="power",
+        translation_key="power",
+        endpoints=DRIVE,
+        value_fn=_field("drive_state", "power"),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="shift_state",
+        translation_key="shift_state",
+        endpoints=DRIVE,
+        value_fn=_shift_state,
+        device_class=SensorDeviceClass.ENUM,
+        options=["p", "d", "r", "n"],
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="inside_temp",
+        translation_key="inside_temp",
+        endpoints=CLIMATE,
+        value_fn=_field("climate_state", "inside_temp"),
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="outside_temp",
+        translation_key="outside_temp",
+        endpoints=CLIMATE,
+        value_fn=_field("climate_state", "outside_temp"),
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="driver_temp_setting",
+        translation_key="driver_temp_setting",
+        endpoints=CLIMATE,
+        value_fn=_field("climate_state", "driver_temp_setting"),
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="passenger_temp_setting",
+        translation_key="passenger_temp_setting",
+        endpoints=CLIMATE,
+        value_fn=_field("climate_state", "passenger_temp_setting"),
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+        entity_registry_enabled_default=False,
+    ),
+    *(
+        TeslaVehicleSensorEntityDescription(
+            key=f"tpms_pressure_{corner}",
+            translation_key=f"tpms_pressure_{corner}",
+            endpoints=VEHICLE,
+            value_fn=_field("vehicle_state", f"tpms_pressure_{corner}"),
+            device_class=SensorDeviceClass.PRESSURE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=UnitOfPressure.BAR,
+            suggested_display_precision=2,
+            entity_category=EntityCategory.DIAGNOSTIC,
+            entity_registry_enabled_default=False,
+        )
+        for corner in ("fl", "fr", "rl", "rr")
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="car_version",
+        translation_key="car_version",
+        endpoints=VEHICLE,
+        value_fn=_field("vehicle_state", "car_version"),
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="active_route_destination",
+        translation_key="active_route_destination",
+        endpoints=ROUTE,
+        value_fn=_field("drive_state", "active_route_destination"),
+        needs_location=True,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="active_route_minutes_to_arrival",
+        translation_key="active_route_minutes_to_arrival",
+        endpoints=ROUTE,
+        value_fn=_field("drive_state", "active_route_minutes_to_arrival"),
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        needs_location=True,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="active_route_energy_at_arrival",
+        translation_key="active_route_energy_at_arrival",
+        endpoints=ROUTE,
+        value_fn=_field("drive_state", "active_route_energy_at_arrival"),
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        needs_location=True,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="active_route_traffic_minutes_delay",
+        translation_key="active_route_traffic_minutes_delay",
+        endpoints=ROUTE,
+        value_fn=_field("drive_state", "active_route_traffic_minutes_delay"),
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        needs_location=True,
+        entity_registry_enabled_default=False,
+    ),
+)
+
+
+class TeslaVehicleSensor(TeslaVehicleEntity, RestoreSensor):
+    """A vehicle sensor that shows its last known value while the car sleeps."""
+
+    entity_description: TeslaVehicleSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: TeslaVehicleCoordinator,
+        description: TeslaVehicleSensorEntityDescription,
+    ) -> None:
+        """Bind to the car."""
+        super().__init__(coordinator, description, endpoints=description.endpoints)
+        self._read_value()
+
+    def _has_fetched(self) -> bool:
+        """Whether this run has data from Tesla for this sensor's endpoints."""
+        data = self.coordinator.data
+        return data is not None and all(
+            e == LOCATION_ENDPOINT or e in data.data for e in self.entity_description.endpoints
+        )
+
+    def _read_value(self) -> None:
+        if self._has_fetched():
+            self._attr_native_value = self.entity_description.value_fn(self.coordinator.data)
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last known value when the car has not answered yet (asleep at start)."""
+        await super().async_added_to_hass()
+        if not self._has_fetched() and (last := await self.async_get_last_sensor_data()):
+            self._attr_native_value = last.native_value
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._read_value()
+        super()._handle_coordinator_update()
+
+
+def vehicle_sensors(coordinator: TeslaVehicleCoordinator) -> list[TeslaVehicleSensor]:
+    """The sensors of one car that its granted scopes allow."""
+    if not coordinator.data_allowed:
+        return []
+    return [
+        TeslaVehicleSensor(coordinator, description)
+        for description in VEHICLE_SENSORS
+        if coordinator.location_allowed or not description.needs_location
+    ]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add sensors for every car now and for cars that appear later."""
+
+    @callback
+    def add_vehicle(coordinator: TeslaVehicleCoordinator) -> None:
+        async_add_entities(vehicle_sensors(coordinator))
+
+    async_listen_vehicles(hass, entry, add_vehicle)
+    # Energy sites and the cost meter add theirs here.
