@@ -491,6 +491,119 @@ def _window(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def _mask_days(mask: int) -> int:
+    # The emulator's REST handler takes the protocol's bitmask as is (Sunday = bit 0).
+    return mask
+
+
+def _charge_schedule(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    s = va.addChargeScheduleAction
+    params: dict[str, Any] = {
+        "days_of_week": _mask_days(s.days_of_week),
+        "enabled": s.enabled,
+        "start_enabled": s.start_enabled,
+        "end_enabled": s.end_enabled,
+        "one_time": s.one_time,
+        "lat": s.latitude,
+        "lon": s.longitude,
+    }
+    if s.start_enabled:
+        params["start_time"] = s.start_time
+    if s.end_enabled:
+        params["end_time"] = s.end_time
+    if s.id:
+        params["id"] = s.id
+    if s.name:
+        params["name"] = s.name
+    return "add_charge_schedule", params
+
+
+def _precondition_schedule(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    s = va.addPreconditionScheduleAction
+    params: dict[str, Any] = {
+        "days_of_week": _mask_days(s.days_of_week),
+        "enabled": s.enabled,
+        "precondition_time": s.precondition_time,
+        "one_time": s.one_time,
+        "lat": s.latitude,
+        "lon": s.longitude,
+    }
+    if s.id:
+        params["id"] = s.id
+    if s.name:
+        params["name"] = s.name
+    return "add_precondition_schedule", params
+
+
+def _departure(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    d = va.scheduledDepartureAction
+    precondition = d.preconditioning_times.WhichOneof("times")
+    off_peak = d.off_peak_charging_times.WhichOneof("times")
+    return "set_scheduled_departure", {
+        "enable": d.enabled,
+        "departure_time": d.departure_time,
+        "preconditioning_enabled": precondition is not None,
+        "preconditioning_weekdays_only": precondition == "weekdays",
+        "off_peak_charging_enabled": off_peak is not None,
+        "off_peak_charging_weekdays_only": off_peak == "weekdays",
+        "end_off_peak_time": d.off_peak_hours_end_time,
+    }
+
+
+def _sun_roof(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    choice = va.vehicleControlSunroofOpenCloseAction.WhichOneof("action")
+    return ("sun_roof_control", {"state": choice}) if choice in {"vent", "close"} else None
+
+
+def _seat_cooler(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    coolers = va.hvacSeatCoolerActions.hvacSeatCoolerAction
+    if len(coolers) != 1 or coolers[0].seat_cooler_level == 0:
+        return None
+    return "remote_seat_cooler_request", {
+        "seat_position": int(coolers[0].seat_position),
+        "seat_cooler_level": int(coolers[0].seat_cooler_level) - 1,
+    }
+
+
+_STW_LEVELS: Mapping[int, int] = {1: 0, 2: 1, 3: 3}
+
+
+def _stw_level(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    level = _STW_LEVELS.get(int(va.stwHeatLevelAction.stw_heat_level))
+    return None if level is None else ("remote_steering_wheel_heat_level_request", {"level": level})
+
+
+def _auto_seat(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    seats = va.autoSeatClimateAction.carseat
+    if len(seats) != 1:
+        return None
+    return "remote_auto_seat_climate_request", {
+        "auto_seat_position": int(seats[0].seat_position),
+        "auto_climate_on": seats[0].on,
+    }
+
+
+def _cop(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    level = int(va.setCopTempAction.copActivationTemp)
+    return None if level == 0 else ("set_cop_temp", {"cop_temp": level - 1})
+
+
+def _nav_gps(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    request = va.navigationGpsRequest
+    params: dict[str, Any] = {"lat": request.lat, "lon": request.lon}
+    if request.order:
+        params["order"] = int(request.order)
+    return "navigation_gps_request", params
+
+
+def _nav_supercharger(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    request = va.navigationSuperchargerRequest
+    params: dict[str, Any] = {"id": request.id}
+    if request.remote_nav_trip_order:
+        params["order"] = int(request.remote_nav_trip_order)
+    return "navigation_sc_request", params
+
+
 _ACTION_DECODERS: Mapping[str, Callable[[cs.VehicleAction], tuple[str, dict[str, Any]] | None]] = {
     "hvacAutoAction": lambda va: (
         "auto_conditioning_start" if va.hvacAutoAction.power_on else "auto_conditioning_stop",
@@ -580,4 +693,54 @@ _ACTION_DECODERS: Mapping[str, Callable[[cs.VehicleAction], tuple[str, dict[str,
             "time": va.scheduledChargingAction.charging_time,
         },
     ),
+    "scheduledDepartureAction": _departure,
+    "addChargeScheduleAction": _charge_schedule,
+    "removeChargeScheduleAction": lambda va: (
+        "remove_charge_schedule",
+        {"id": va.removeChargeScheduleAction.id},
+    ),
+    "addPreconditionScheduleAction": _precondition_schedule,
+    "removePreconditionScheduleAction": lambda va: (
+        "remove_precondition_schedule",
+        {"id": va.removePreconditionScheduleAction.id},
+    ),
+    "drivingSetSpeedLimitAction": lambda va: (
+        "speed_limit_set_limit",
+        {"limit_mph": va.drivingSetSpeedLimitAction.limit_mph},
+    ),
+    "drivingClearSpeedLimitPinAction": lambda va: (
+        "speed_limit_clear_pin",
+        {"pin": va.drivingClearSpeedLimitPinAction.pin},
+    ),
+    "vehicleControlSetPinToDriveAction": lambda va: (
+        "set_pin_to_drive",
+        {
+            "on": va.vehicleControlSetPinToDriveAction.on,
+            "password": va.vehicleControlSetPinToDriveAction.password,
+        },
+    ),
+    "guestModeAction": lambda va: ("guest_mode", {"enable": va.guestModeAction.GuestModeActive}),
+    "vehicleControlSunroofOpenCloseAction": _sun_roof,
+    "boomboxAction": lambda va: ("remote_boombox", {"sound": va.boomboxAction.sound}),
+    "setVehicleNameAction": lambda va: (
+        "set_vehicle_name",
+        {"vehicle_name": va.setVehicleNameAction.vehicleName},
+    ),
+    "hvacSeatCoolerActions": _seat_cooler,
+    "stwHeatLevelAction": _stw_level,
+    "autoSeatClimateAction": _auto_seat,
+    "autoStwHeatAction": lambda va: (
+        "remote_auto_steering_wheel_heat_climate_request",
+        {"on": va.autoStwHeatAction.on},
+    ),
+    "setCopTempAction": _cop,
+    "navigationRequest": lambda va: (
+        "navigation_request",
+        {
+            "type": "share_ext_content_raw",
+            "value": {"android.intent.extra.TEXT": va.navigationRequest.destination},
+        },
+    ),
+    "navigationGpsRequest": _nav_gps,
+    "navigationSuperchargerRequest": _nav_supercharger,
 }

@@ -50,6 +50,110 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("schedule_software_update", {"offset_sec": 60}),
     ("cancel_software_update", {}),
     ("set_scheduled_charging", {"enable": True, "time": 120}),
+    (
+        "set_scheduled_departure",
+        {
+            "enable": True,
+            "departure_time": 450,
+            "preconditioning_enabled": True,
+            "preconditioning_weekdays_only": True,
+            "off_peak_charging_enabled": True,
+            "off_peak_charging_weekdays_only": False,
+            "end_off_peak_time": 360,
+        },
+    ),
+    (
+        "add_charge_schedule",
+        {
+            "days_of_week": 0b0000110,
+            "enabled": True,
+            "start_enabled": True,
+            "end_enabled": True,
+            "start_time": 60,
+            "end_time": 300,
+            "one_time": False,
+            "lat": 52.5,
+            "lon": 13.25,
+            "id": 3,
+        },
+    ),
+    ("remove_charge_schedule", {"id": 3}),
+    (
+        "add_precondition_schedule",
+        {
+            "days_of_week": 127,
+            "enabled": True,
+            "precondition_time": 420,
+            "one_time": True,
+            "lat": -33.75,
+            "lon": 151.125,
+        },
+    ),
+    ("remove_precondition_schedule", {"id": 9}),
+    ("speed_limit_set_limit", {"limit_mph": 65.0}),
+    ("speed_limit_clear_pin", {"pin": "1234"}),
+    ("set_pin_to_drive", {"on": True, "password": "2468"}),
+    ("guest_mode", {"enable": True}),
+    ("sun_roof_control", {"state": "vent"}),
+    ("remote_boombox", {"sound": 2000}),
+    ("set_vehicle_name", {"vehicle_name": "Red Arrow"}),
+    ("remote_seat_cooler_request", {"seat_position": 2, "seat_cooler_level": 3}),
+    ("remote_steering_wheel_heat_level_request", {"level": 3}),
+    ("remote_auto_seat_climate_request", {"auto_seat_position": 1, "auto_climate_on": True}),
+    ("remote_auto_steering_wheel_heat_climate_request", {"on": False}),
+    ("set_cop_temp", {"cop_temp": 0}),
+    (
+        "navigation_request",
+        {"type": "share_ext_content_raw", "value": {"android.intent.extra.TEXT": "Hbf Berlin"}},
+    ),
+    ("navigation_gps_request", {"lat": 48.125, "lon": 11.5, "order": 1}),
+    ("navigation_sc_request", {"id": 4711}),
+]
+
+# REST spellings the car decodes to an equivalent but different form.
+EQUIVALENT: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        "add_precondition_schedule",
+        {
+            "days_of_week": "Monday,Friday",
+            "enabled": True,
+            "precondition_time": 420,
+            "one_time": False,
+            "lat": 1.5,
+            "lon": 2.5,
+        },
+        {
+            "days_of_week": 0b0100010,
+            "enabled": True,
+            "precondition_time": 420,
+            "one_time": False,
+            "lat": 1.5,
+            "lon": 2.5,
+        },
+    ),
+    (
+        "navigation_request",
+        {
+            "type": "share_ext_content_raw",
+            "value": {"android.intent.extra.TEXT": "Somewhere"},
+            "locale": "en-US",
+            "timestamp_ms": "1",
+        },
+        {"type": "share_ext_content_raw", "value": {"android.intent.extra.TEXT": "Somewhere"}},
+    ),
+    (
+        "set_scheduled_departure",
+        {"enable": False, "departure_time": 0},
+        {
+            "enable": False,
+            "departure_time": 0,
+            "preconditioning_enabled": False,
+            "preconditioning_weekdays_only": False,
+            "off_peak_charging_enabled": False,
+            "off_peak_charging_weekdays_only": False,
+            "end_off_peak_time": 0,
+        },
+    ),
 ]
 
 
@@ -61,13 +165,23 @@ def test_every_encoder_has_a_case() -> None:
 @pytest.mark.parametrize(("command", "params"), CASES, ids=[f"{n}-{p}" for n, p in CASES])
 def test_emulator_decodes_what_client_encodes(command: str, params: dict[str, Any]) -> None:
     """Encoding on the client and decoding on the car gives back the REST command."""
+    assert _roundtrip(command, params) == (command, params)
+
+
+@pytest.mark.parametrize(("command", "params", "expected"), EQUIVALENT)
+def test_equivalent_spellings(
+    command: str, params: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    """Day names become the protocol's bitmask; REST-only fields are not carried."""
+    assert _roundtrip(command, params) == (command, expected)
+
+
+def _roundtrip(command: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     encoded = encode_command(command, params)
     if encoded.domain == um.DOMAIN_VEHICLE_SECURITY:
-        decoded = decode_vcsec(encoded.payload)
-    else:
-        assert encoded.domain == um.DOMAIN_INFOTAINMENT
-        decoded = decode_action(encoded.payload)
-    assert decoded == (command, params)
+        return decode_vcsec(encoded.payload)
+    assert encoded.domain == um.DOMAIN_INFOTAINMENT
+    return decode_action(encoded.payload)
 
 
 @pytest.mark.parametrize(
@@ -78,6 +192,13 @@ def test_emulator_decodes_what_client_encodes(command: str, params: dict[str, An
         ("window_control", {"command": "shatter"}),
         ("set_charge_limit", {}),
         ("remote_seat_heater_request", {"seat_position": 3, "level": 1}),
+        ("add_charge_schedule", {"days_of_week": "Someday", "enabled": True}),
+        ("sun_roof_control", {"state": "stop"}),
+        ("remote_seat_cooler_request", {"seat_position": 3, "seat_cooler_level": 1}),
+        ("remote_steering_wheel_heat_level_request", {"level": 2}),
+        ("remote_auto_seat_climate_request", {"auto_seat_position": 3, "auto_climate_on": True}),
+        ("set_cop_temp", {"cop_temp": 5}),
+        ("navigation_request", {"type": "share_ext_content_raw", "value": {}}),
     ],
 )
 def test_unknown_commands_and_bad_parameters_are_refused(

@@ -246,6 +246,230 @@ def _scheduled_charging(params: Params) -> EncodedCommand:
     return _action(fill)
 
 
+# Tesla's day bitmask in the protocol: Sunday is bit 0 ... Saturday bit 6.
+WEEK = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+WEEKDAYS_MASK = 0b0111110
+
+
+def day_mask(value: object) -> int:
+    """REST `days_of_week` (All, Weekdays, comma-separated names, or a mask) as a bitmask."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 127:
+        return value
+    if value == "All":
+        return 127
+    if value == "Weekdays":
+        return WEEKDAYS_MASK
+    if isinstance(value, str):
+        mask = 0
+        for name in value.split(","):
+            mask |= 1 << WEEK.index(name.strip().capitalize())
+        return mask
+    raise ValueError(f"days_of_week={value!r}")
+
+
+def _charge_schedule(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        schedule = va.addChargeScheduleAction
+        if "id" in params:
+            schedule.id = int(params["id"])
+        schedule.name = str(params.get("name", ""))
+        schedule.days_of_week = day_mask(params["days_of_week"])
+        schedule.enabled = bool(params["enabled"])
+        schedule.start_enabled = bool(params["start_enabled"])
+        schedule.end_enabled = bool(params["end_enabled"])
+        schedule.start_time = int(params.get("start_time", 0))
+        schedule.end_time = int(params.get("end_time", 0))
+        schedule.one_time = bool(params.get("one_time", False))
+        schedule.latitude = float(params["lat"])
+        schedule.longitude = float(params["lon"])
+
+    return _action(fill)
+
+
+def _precondition_schedule(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        schedule = va.addPreconditionScheduleAction
+        if "id" in params:
+            schedule.id = int(params["id"])
+        schedule.name = str(params.get("name", ""))
+        schedule.days_of_week = day_mask(params["days_of_week"])
+        schedule.enabled = bool(params["enabled"])
+        schedule.precondition_time = int(params["precondition_time"])
+        schedule.one_time = bool(params.get("one_time", False))
+        schedule.latitude = float(params["lat"])
+        schedule.longitude = float(params["lon"])
+
+    return _action(fill)
+
+
+def _remove_schedule(field: str) -> Callable[[Params], EncodedCommand]:
+    def encode(params: Params) -> EncodedCommand:
+        return _action(lambda va: setattr(getattr(va, field), "id", int(params["id"])))
+
+    return encode
+
+
+def _scheduled_departure(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        departure = va.scheduledDepartureAction
+        departure.enabled = bool(params["enable"])
+        departure.departure_time = int(params.get("departure_time", 0))
+        if params.get("preconditioning_enabled"):
+            weekdays = params.get("preconditioning_weekdays_only")
+            times = departure.preconditioning_times
+            (times.weekdays if weekdays else times.all_week).SetInParent()
+        if params.get("off_peak_charging_enabled"):
+            weekdays = params.get("off_peak_charging_weekdays_only")
+            times = departure.off_peak_charging_times
+            (times.weekdays if weekdays else times.all_week).SetInParent()
+        departure.off_peak_hours_end_time = int(params.get("end_off_peak_time", 0))
+
+    return _action(fill)
+
+
+def _speed_limit_value(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        va.drivingSetSpeedLimitAction.limit_mph = float(params["limit_mph"])
+
+    return _action(fill)
+
+
+def _speed_limit_clear(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        va.drivingClearSpeedLimitPinAction.pin = str(params["pin"])
+
+    return _action(fill)
+
+
+def _pin_to_drive(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        va.vehicleControlSetPinToDriveAction.on = bool(params["on"])
+        if params.get("password"):
+            va.vehicleControlSetPinToDriveAction.password = str(params["password"])
+
+    return _action(fill)
+
+
+def _guest_mode(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        va.guestModeAction.GuestModeActive = bool(params["enable"])
+
+    return _action(fill)
+
+
+def _sun_roof(params: Params) -> EncodedCommand:
+    state = params.get("state")
+    if state not in {"vent", "close"}:
+        raise UnsupportedCommandError(f"sun roof state={state!r}")
+    return _action(lambda va: getattr(va.vehicleControlSunroofOpenCloseAction, state).SetInParent())
+
+
+def _boombox(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        va.boomboxAction.sound = int(params["sound"])
+
+    return _action(fill)
+
+
+def _vehicle_name(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        va.setVehicleNameAction.vehicleName = str(params["vehicle_name"])
+
+    return _action(fill)
+
+
+def _seat_cooler(params: Params) -> EncodedCommand:
+    position = int(params["seat_position"])
+    level = int(params["seat_cooler_level"])
+    if position not in {1, 2} or not 0 <= level <= 3:
+        raise UnsupportedCommandError(f"seat cooler {params!r}")
+
+    def fill(va: cs.VehicleAction) -> None:
+        cooler = va.hvacSeatCoolerActions.hvacSeatCoolerAction.add()
+        # Protocol enums start with Unknown = 0: REST front left/right 1/2 map directly,
+        # levels 0-3 are Off..High = 1-4.
+        cooler.seat_position = position
+        cooler.seat_cooler_level = level + 1
+
+    return _action(fill)
+
+
+STEERING_HEAT_LEVELS: Mapping[int, int] = {0: 1, 1: 2, 3: 3}
+
+
+def _steering_heat_level(params: Params) -> EncodedCommand:
+    level = STEERING_HEAT_LEVELS.get(int(params["level"]))
+    if level is None:
+        raise UnsupportedCommandError(f"steering wheel heat level {params!r}")
+
+    def fill(va: cs.VehicleAction) -> None:
+        va.stwHeatLevelAction.stw_heat_level = level  # type: ignore[assignment]
+
+    return _action(fill)
+
+
+def _auto_seat(params: Params) -> EncodedCommand:
+    position = int(params["auto_seat_position"])
+    if position not in {1, 2}:
+        raise UnsupportedCommandError(f"auto seat position {position}")
+
+    def fill(va: cs.VehicleAction) -> None:
+        seat = va.autoSeatClimateAction.carseat.add()
+        seat.on = bool(params["auto_climate_on"])
+        seat.seat_position = position
+
+    return _action(fill)
+
+
+def _auto_steering(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        va.autoStwHeatAction.on = bool(params["on"])
+
+    return _action(fill)
+
+
+def _cop_temp(params: Params) -> EncodedCommand:
+    level = int(params["cop_temp"])
+    if not 0 <= level <= 2:
+        raise UnsupportedCommandError(f"cop_temp={level}")
+
+    def fill(va: cs.VehicleAction) -> None:
+        va.setCopTempAction.copActivationTemp = level + 1  # type: ignore[assignment]
+
+    return _action(fill)
+
+
+def _navigate_text(params: Params) -> EncodedCommand:
+    value = params["value"]
+    text = value.get("android.intent.extra.TEXT") if isinstance(value, Mapping) else value
+    if not isinstance(text, str) or not text:
+        raise UnsupportedCommandError("navigation_request without text")
+
+    def fill(va: cs.VehicleAction) -> None:
+        va.navigationRequest.destination = text
+
+    return _action(fill)
+
+
+def _navigate_gps(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        va.navigationGpsRequest.lat = float(params["lat"])
+        va.navigationGpsRequest.lon = float(params["lon"])
+        if params.get("order"):
+            va.navigationGpsRequest.order = int(params["order"])  # type: ignore[assignment]
+
+    return _action(fill)
+
+
+def _navigate_supercharger(params: Params) -> EncodedCommand:
+    def fill(va: cs.VehicleAction) -> None:
+        va.navigationSuperchargerRequest.id = int(params["id"])
+        if params.get("order"):
+            va.navigationSuperchargerRequest.remote_nav_trip_order = int(params["order"])  # type: ignore[assignment]
+
+    return _action(fill)
+
+
 ENCODERS: Mapping[str, Callable[[Params], EncodedCommand]] = {
     "door_lock": lambda _p: _rke(vcsec.RKE_ACTION_LOCK),
     "door_unlock": lambda _p: _rke(vcsec.RKE_ACTION_UNLOCK),
@@ -283,6 +507,26 @@ ENCODERS: Mapping[str, Callable[[Params], EncodedCommand]] = {
     "schedule_software_update": _software_update,
     "cancel_software_update": _mark("vehicleControlCancelSoftwareUpdateAction"),
     "set_scheduled_charging": _scheduled_charging,
+    "set_scheduled_departure": _scheduled_departure,
+    "add_charge_schedule": _charge_schedule,
+    "remove_charge_schedule": _remove_schedule("removeChargeScheduleAction"),
+    "add_precondition_schedule": _precondition_schedule,
+    "remove_precondition_schedule": _remove_schedule("removePreconditionScheduleAction"),
+    "speed_limit_set_limit": _speed_limit_value,
+    "speed_limit_clear_pin": _speed_limit_clear,
+    "set_pin_to_drive": _pin_to_drive,
+    "guest_mode": _guest_mode,
+    "sun_roof_control": _sun_roof,
+    "remote_boombox": _boombox,
+    "set_vehicle_name": _vehicle_name,
+    "remote_seat_cooler_request": _seat_cooler,
+    "remote_steering_wheel_heat_level_request": _steering_heat_level,
+    "remote_auto_seat_climate_request": _auto_seat,
+    "remote_auto_steering_wheel_heat_climate_request": _auto_steering,
+    "set_cop_temp": _cop_temp,
+    "navigation_request": _navigate_text,
+    "navigation_gps_request": _navigate_gps,
+    "navigation_sc_request": _navigate_supercharger,
 }
 
 
