@@ -1,0 +1,177 @@
+"""The energy-site coordinator against a simulated site over loopback HTTP, in virtual time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.update_coordinator import UpdateFailed
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.tesla_fleet_direct.energy_api import EnergySiteApi
+from custom_components.tesla_fleet_direct.energy_coordinator import (
+    AccountRateLimit,
+    TeslaEnergySiteCoordinator,
+)
+
+from .conftest import SiteServer
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    # The coordinator adds a sub-second offset to its schedule; an interval test ticks 61 s.
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def _start(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    api: EnergySiteApi,
+    rate_limit: AccountRateLimit | None = None,
+) -> TeslaEnergySiteCoordinator:
+    entry.add_to_hass(hass)
+    coordinator = TeslaEnergySiteCoordinator(hass, entry, api, rate_limit=rate_limit)
+    await coordinator.async_refresh()
+    # A listener is what makes the coordinator keep polling (as an entity would).
+    entry.async_on_unload(coordinator.async_add_listener(lambda: None))
+    return coordinator
+
+
+async def test_live_every_minute_site_info_hourly(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    config_entry: MockConfigEntry,
+    api: EnergySiteApi,
+    site_server: SiteServer,
+) -> None:
+    """Live status follows the site each minute; site info is read once an hour."""
+    coordinator = await _start(hass, config_entry, api)
+    assert coordinator.data is not None
+    assert coordinator.data.info.has_battery
+    assert coordinator.data.live.wall_connectors[0].power == 0
+
+    site_server.site.wall_connectors[0].charging_power = 11000.0
+    await _tick(hass, freezer, 61)
+    assert coordinator.data.live.wall_connector(site_server.site.wall_connectors[0].din)
+    assert coordinator.data.live.wall_connectors[0].power == 11000.0
+
+    for _ in range(119):
+        await _tick(hass, freezer, 61)
+    assert len(site_server.calls("live_status")) == 121
+    # At start, then after one and two hours: not with every live poll.
+    assert len(site_server.calls("site_info")) == 3
+    await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_site_info_read_after_a_command(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    config_entry: MockConfigEntry,
+    api: EnergySiteApi,
+    site_server: SiteServer,
+) -> None:
+    """An energy command's new setting shows at the next refresh, not an hour later."""
+    coordinator = await _start(hass, config_entry, api)
+    assert coordinator.data is not None
+    assert coordinator.data.info.backup_reserve_percent == 20
+
+    site_server.site.set_backup_reserve(55)
+    await coordinator.async_request_site_info_refresh()
+    await _tick(hass, freezer, 11)  # past the request debouncer
+    assert coordinator.data.info.backup_reserve_percent == 55
+    assert len(site_server.calls("site_info")) == 2
+    await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_rate_limit_waits_exactly_retry_after_for_the_account(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    config_entry: MockConfigEntry,
+    api: EnergySiteApi,
+    site_server: SiteServer,
+) -> None:
+    """A 429 silences every coordinator of the account for exactly Retry-After seconds."""
+    shared = AccountRateLimit()
+    coordinator = await _start(hass, config_entry, api, shared)
+    site_server.inject("live_status", 429, retry_after="150")
+    await _tick(hass, freezer, 61)
+    limited_at = site_server.requests[-1][0]
+    assert site_server.requests[-1][2] == 429
+    assert not coordinator.last_update_success
+    assert coordinator.data is not None  # the last values are kept
+    assert shared.remaining() == pytest.approx(150, abs=1)
+
+    for _ in range(148):
+        await _tick(hass, freezer, 1)
+    assert site_server.requests[-1][0] == limited_at  # nothing asked while limited
+    for _ in range(4):
+        await _tick(hass, freezer, 1)
+    next_at = site_server.requests[-1][0]
+    assert 150 <= next_at - limited_at <= 152
+    assert coordinator.last_update_success
+    await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_other_coordinators_of_the_account_hold_off(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    api: EnergySiteApi,
+    site_server: SiteServer,
+) -> None:
+    """A refresh while the account is limited raises without asking Tesla."""
+    shared = AccountRateLimit()
+    shared.block(300)
+    config_entry.add_to_hass(hass)
+    coordinator = TeslaEnergySiteCoordinator(hass, config_entry, api, rate_limit=shared)
+    with pytest.raises(UpdateFailed) as failed:
+        await coordinator._async_update_data()
+    assert failed.value.retry_after is not None
+    assert 300 <= failed.value.retry_after <= 302
+    assert site_server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "malformed", "key"),
+    [(500, False, "energy_update_failed"), (200, True, "energy_malformed_answer")],
+)
+async def test_failures_keep_data_until_stale(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    *,
+    config_entry: MockConfigEntry,
+    api: EnergySiteApi,
+    site_server: SiteServer,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    malformed: bool,
+    key: str,
+) -> None:
+    """Server errors and unreadable answers fail the update, keep the data, log once."""
+    coordinator = await _start(hass, config_entry, api)
+    before = coordinator.data
+    site_server.inject("live_status", status, malformed=malformed, count=6)
+    await _tick(hass, freezer, 61)
+    assert not coordinator.last_update_success
+    assert isinstance(coordinator.last_exception, UpdateFailed)
+    assert coordinator.last_exception.translation_key == key
+    assert coordinator.data is before
+    assert not coordinator.is_stale  # one failed poll is not news
+
+    for _ in range(5):
+        await _tick(hass, freezer, 61)
+    assert coordinator.is_stale
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1  # unreachable is logged once, not every minute
+    # No unhandled exception: tracebacks only at debug level.
+    assert not any(r.exc_info for r in caplog.records if r.levelno >= logging.WARNING)
+    assert "test-access-token" not in caplog.text
+
+    await _tick(hass, freezer, 61)
+    assert coordinator.last_update_success
+    assert not coordinator.is_stale
+    assert "recovered" in caplog.text
+    await hass.config_entries.async_unload(config_entry.entry_id)
