@@ -401,7 +401,7 @@ class TeslaVehicleSensor(TeslaVehicleEntity, RestoreSensor):
 
     def _has_fetched(self) -> bool:
         """Whether this run has data from Tesla for this sensor's endpoints."""
-        data = self.coordinator.data
+        data: VehicleSnapshot | None = self.coordinator.data
         return data is not None and all(
             e == LOCATION_ENDPOINT or e in data.data for e in self.entity_description.endpoints
         )

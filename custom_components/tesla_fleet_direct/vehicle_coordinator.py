@@ -209,7 +209,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
     async def _async_update_data(self) -> VehicleSnapshot:
         if (wait := self.polling.gate.remaining()) > 0:
             raise self._rate_limited(wait)
-        previous = self.data
+        previous: VehicleSnapshot | None = self.data
         try:
             state = await self.reader.state()
         except VehicleRateLimitedError as err:
@@ -297,9 +297,11 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
     def _failed(err: VehicleReadError) -> UpdateFailed:
         LOGGER.debug("Vehicle request failed: %s", err)
         if isinstance(err, VehicleMalformedError):
-            return UpdateFailed(translation_domain=DOMAIN, translation_key="malformed_answer")
+            return UpdateFailed(
+                translation_domain=DOMAIN, translation_key="vehicle_malformed_answer"
+            )
         return UpdateFailed(
             translation_domain=DOMAIN,
-            translation_key="update_failed",
+            translation_key="vehicle_update_failed",
             translation_placeholders={"status": str(err.status or "no answer")},
         )

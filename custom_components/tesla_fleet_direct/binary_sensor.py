@@ -1,0 +1,248 @@
+"""Binary sensors: the car's state, closures, charging and warnings (and energy sites')."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
+
+from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
+from .entity import TeslaVehicleEntity
+from .vehicle_coordinator import TeslaVehicleCoordinator, VehicleSnapshot
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeslaVehicleBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A vehicle binary sensor: the endpoints it needs and how to read it."""
+
+    endpoints: frozenset[str]
+    is_on_fn: Callable[[VehicleSnapshot], bool | None]
+    # The state check is free and always known; these need no vehicle data and no restore.
+    from_state: bool = False
+
+
+def _flag(
+    section: str, key: str, on: Callable[[object], bool] = bool
+) -> Callable[[VehicleSnapshot], bool | None]:
+    """Read one field of one section; None while it is unknown."""
+
+    def read(snapshot: VehicleSnapshot) -> bool | None:
+        data = snapshot.data.get(section)
+        value = data.get(key) if isinstance(data, Mapping) else None
+        return None if value is None else on(value)
+
+    return read
+
+
+def _open(value: object) -> bool:
+    # Doors, windows and trunks: 0 closed, anything else (1, or a vent position) open.
+    return value != 0
+
+
+CHARGE = frozenset({"charge_state"})
+CLIMATE = frozenset({"climate_state"})
+VEHICLE = frozenset({"vehicle_state"})
+
+VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = (
+    TeslaVehicleBinarySensorEntityDescription(
+        key="state",
+        translation_key="state",
+        endpoints=frozenset(),
+        is_on_fn=lambda snapshot: snapshot.online,
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        from_state=True,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="charge_cable",
+        translation_key="charge_cable",
+        endpoints=CHARGE,
+        is_on_fn=_flag("charge_state", "conn_charge_cable", lambda v: v not in ("", "<invalid>")),
+        device_class=BinarySensorDeviceClass.PLUG,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="charging",
+        translation_key="charging",
+        endpoints=CHARGE,
+        is_on_fn=_flag("charge_state", "charging_state", lambda v: v in ("Charging", "Starting")),
+        device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+    ),
+    *(
+        TeslaVehicleBinarySensorEntityDescription(
+            key=f"door_{door}",
+            translation_key=f"door_{door}",
+            endpoints=VEHICLE,
+            is_on_fn=_flag("vehicle_state", door, _open),
+            device_class=BinarySensorDeviceClass.DOOR,
+        )
+        for door in ("df", "dr", "pf", "pr")
+    ),
+    *(
+        TeslaVehicleBinarySensorEntityDescription(
+            key=window,
+            translation_key=window,
+            endpoints=VEHICLE,
+            is_on_fn=_flag("vehicle_state", window, _open),
+            device_class=BinarySensorDeviceClass.WINDOW,
+        )
+        for window in ("fd_window", "fp_window", "rd_window", "rp_window")
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="frunk",
+        translation_key="frunk",
+        endpoints=VEHICLE,
+        is_on_fn=_flag("vehicle_state", "ft", _open),
+        device_class=BinarySensorDeviceClass.OPENING,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="trunk",
+        translation_key="trunk",
+        endpoints=VEHICLE,
+        is_on_fn=_flag("vehicle_state", "rt", _open),
+        device_class=BinarySensorDeviceClass.OPENING,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="charge_port_door",
+        translation_key="charge_port_door",
+        endpoints=CHARGE,
+        is_on_fn=_flag("charge_state", "charge_port_door_open"),
+        device_class=BinarySensorDeviceClass.OPENING,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="locked",
+        translation_key="locked",
+        endpoints=VEHICLE,
+        # The lock device class is on when unlocked.
+        is_on_fn=_flag("vehicle_state", "locked", lambda v: not v),
+        device_class=BinarySensorDeviceClass.LOCK,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="user_present",
+        translation_key="user_present",
+        endpoints=VEHICLE,
+        is_on_fn=_flag("vehicle_state", "is_user_present"),
+        device_class=BinarySensorDeviceClass.PRESENCE,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="sentry_mode",
+        translation_key="sentry_mode",
+        endpoints=VEHICLE,
+        is_on_fn=_flag("vehicle_state", "sentry_mode"),
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="preconditioning",
+        translation_key="preconditioning",
+        endpoints=CLIMATE,
+        is_on_fn=_flag("climate_state", "is_preconditioning"),
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="scheduled_charging_pending",
+        translation_key="scheduled_charging_pending",
+        endpoints=CHARGE,
+        is_on_fn=_flag("charge_state", "scheduled_charging_pending"),
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="battery_heater",
+        translation_key="battery_heater",
+        endpoints=CHARGE,
+        is_on_fn=_flag("charge_state", "battery_heater_on"),
+        device_class=BinarySensorDeviceClass.HEAT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="dashcam_recording",
+        translation_key="dashcam_recording",
+        endpoints=VEHICLE,
+        is_on_fn=_flag("vehicle_state", "dashcam_state", lambda v: v == "Recording"),
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    *(
+        TeslaVehicleBinarySensorEntityDescription(
+            key=f"tpms_soft_warning_{corner}",
+            translation_key=f"tpms_soft_warning_{corner}",
+            endpoints=VEHICLE,
+            is_on_fn=_flag("vehicle_state", f"tpms_soft_warning_{corner}"),
+            device_class=BinarySensorDeviceClass.PROBLEM,
+            entity_category=EntityCategory.DIAGNOSTIC,
+        )
+        for corner in ("fl", "fr", "rl", "rr")
+    ),
+)
+
+
+class TeslaVehicleBinarySensor(TeslaVehicleEntity, BinarySensorEntity, RestoreEntity):
+    """A vehicle binary sensor that keeps its last known state while the car sleeps."""
+
+    entity_description: TeslaVehicleBinarySensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: TeslaVehicleCoordinator,
+        description: TeslaVehicleBinarySensorEntityDescription,
+    ) -> None:
+        """Bind to the car."""
+        super().__init__(coordinator, description, endpoints=description.endpoints)
+        self._read_value()
+
+    def _has_fetched(self) -> bool:
+        data: VehicleSnapshot | None = self.coordinator.data
+        if data is None:
+            return False
+        return self.entity_description.from_state or all(
+            e in data.data for e in self.entity_description.endpoints
+        )
+
+    def _read_value(self) -> None:
+        if self._has_fetched():
+            self._attr_is_on = self.entity_description.is_on_fn(self.coordinator.data)
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last known state when the car has not answered yet (asleep at start)."""
+        await super().async_added_to_hass()
+        if self._has_fetched() or self.entity_description.from_state:
+            return
+        if (last := await self.async_get_last_state()) and last.state in (STATE_ON, STATE_OFF):
+            self._attr_is_on = last.state == STATE_ON
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._read_value()
+        super()._handle_coordinator_update()
+
+
+def vehicle_binary_sensors(
+    coordinator: TeslaVehicleCoordinator,
+) -> list[TeslaVehicleBinarySensor]:
+    """The binary sensors of one car that its granted scopes allow."""
+    return [
+        TeslaVehicleBinarySensor(coordinator, description)
+        for description in VEHICLE_BINARY_SENSORS
+        if description.from_state or coordinator.data_allowed
+    ]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add binary sensors for every car now and for cars that appear later."""
+
+    @callback
+    def add_vehicle(coordinator: TeslaVehicleCoordinator) -> None:
+        async_add_entities(vehicle_binary_sensors(coordinator))
+
+    async_listen_vehicles(hass, entry, add_vehicle)
+    # Energy sites add theirs here.
