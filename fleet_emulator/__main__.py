@@ -1,0 +1,62 @@
+"""`python -m fleet_emulator --port 8765 [--scenario FILE] [--host 127.0.0.1]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from .emulator import Emulator
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m fleet_emulator", description=__doc__)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--scenario", help="YAML or JSON scenario file (default: built-in)")
+    parser.add_argument(
+        "--auto-approve", action="store_true", help="approve consent pages without asking"
+    )
+    return parser.parse_args(argv)
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    emulator = Emulator(args.scenario)
+    if args.auto_approve:
+        emulator.auto_approve = True
+    await emulator.start(args.host, args.port)
+    lines = [
+        f"Fleet API emulator on {emulator.url}",
+        f"  OpenID discovery: {emulator.url}/oauth2/v3/thirdparty/.well-known/openid-configuration",
+        *(f"  Fleet API ({region}): {emulator.base_url(region)}" for region in ("na", "eu", "cn")),
+        f"  Admin API:        {emulator.url}/_emulator/state",
+    ]
+    for client in emulator.scenario.clients:
+        secret = client.client_secret or "(none: PKCE)"
+        lines.append(f"  App: client_id={client.client_id} client_secret={secret}")
+    lines.extend(
+        f"  Account: {account.account_id} <{account.email}> region {account.region}, "
+        f"{len(account.vehicles)} vehicle(s), {len(account.sites)} site(s)"
+        for account in emulator.scenario.accounts
+    )
+    print("\n".join(lines), flush=True)  # noqa: T201 - the CLI's output
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await emulator.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run until interrupted."""
+    asyncio.run(_serve(_parse(sys.argv[1:] if argv is None else argv)))
+
+
+if __name__ == "__main__":
+    main()

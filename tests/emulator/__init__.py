@@ -1,0 +1,1 @@
+"""Tests of the Fleet API emulator (no Home Assistant)."""
