@@ -68,7 +68,7 @@ class CostMeter:
                 for field in ("counts", "counts_if_billed"):
                     counts = period.get(field)
                     if isinstance(counts, dict):
-                        restored[field] = {  # type: ignore[literal-required]
+                        restored[field] = {
                             str(k): int(v) for k, v in counts.items() if isinstance(v, int)
                         }
                 setattr(self, f"_{name}", restored)

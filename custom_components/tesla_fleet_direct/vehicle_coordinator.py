@@ -21,6 +21,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from .api.errors import (
+    RateLimitedError,
+    ResponseFormatError,
+    TeslaFleetError,
+    VehicleUnavailableError,
+)
+from .api.models import VehicleSummary
+from .api.vehicle_data import VehicleData
 from .budget import Activity
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
@@ -40,40 +48,42 @@ STALE_AFTER_MIN_S = 15 * 60.0
 DEFAULT_RETRY_AFTER = 60.0
 
 
-class VehicleReadError(Exception):
-    """A state check or data request failed; `status` is the HTTP status, None for no answer."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        """Keep the status for the translated message."""
-        super().__init__(message)
-        self.status = status
-
-
-class VehicleAsleepError(VehicleReadError):
-    """HTTP 408: the car is asleep or offline (not a failure)."""
-
-
-class VehicleRateLimitedError(VehicleReadError):
-    """HTTP 429: the account must not send anything for `retry_after` seconds."""
-
-    def __init__(self, retry_after: float | None) -> None:
-        """Keep Tesla's wait."""
-        super().__init__("rate limited", 429)
-        self.retry_after = retry_after
-
-
-class VehicleMalformedError(VehicleReadError):
-    """The answer was not the JSON Tesla documents."""
-
-
 class VehicleReader(Protocol):
-    """The reads of one car; methods raise `VehicleReadError` subclasses."""
+    """The reads of one car; methods raise the client's `TeslaFleetError` subclasses."""
 
     async def state(self) -> str:
         """`online`, `asleep` or `offline` from the free single-vehicle endpoint."""
 
     async def vehicle_data(self, endpoints: Collection[str]) -> Mapping[str, Any]:
         """The `vehicle_data` response (sections by name) for the given endpoints."""
+
+
+class TransportVehicleReader:
+    """`VehicleReader` over the client's transport (state check and vehicle_data only)."""
+
+    def __init__(self, transport: _Requester, vin: str) -> None:
+        """Read the car `vin` through `transport`."""
+        self._transport = transport
+        self._path = f"/api/1/vehicles/{vin}"
+
+    async def state(self) -> str:
+        """The free state check; never wakes the car."""
+        answer = await self._transport.request("GET", self._path)
+        return VehicleSummary.parse(answer, path=self._path).state
+
+    async def vehicle_data(self, endpoints: Collection[str]) -> Mapping[str, Any]:
+        """One billed data request for exactly `endpoints`."""
+        path = f"{self._path}/vehicle_data"
+        answer = await self._transport.request(
+            "GET", path, params={"endpoints": ";".join(endpoints)}
+        )
+        return VehicleData.parse(answer, path=path).raw
+
+
+class _Requester(Protocol):
+    async def request(
+        self, method: str, path: str, *, params: Mapping[str, str] | None = None
+    ) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,9 +222,9 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         previous: VehicleSnapshot | None = self.data
         try:
             state = await self.reader.state()
-        except VehicleRateLimitedError as err:
+        except RateLimitedError as err:
             raise self._rate_limited_by(err) from err
-        except VehicleReadError as err:
+        except TeslaFleetError as err:
             raise self._failed(err) from err
         now = time.time()
         self.last_success_at = now
@@ -235,14 +245,14 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
 
         try:
             fresh = await self.reader.vehicle_data(sorted(self.endpoints))
-        except VehicleAsleepError:
+        except VehicleUnavailableError:
             # The car fell asleep between the state check and the data request.
             self._window_start = None
             self.update_interval = timedelta(seconds=plan.asleep)
             return self._keep(previous, "asleep", Activity.ASLEEP)
-        except VehicleRateLimitedError as err:
+        except RateLimitedError as err:
             raise self._rate_limited_by(err) from err
-        except VehicleReadError as err:
+        except TeslaFleetError as err:
             raise self._failed(err) from err
         self._last_probe = now
         data = merge_sections(previous.data if previous else {}, fresh)
@@ -277,7 +287,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             return VehicleSnapshot(state=state, activity=activity)
         return replace(previous, state=state, activity=activity)
 
-    def _rate_limited_by(self, err: VehicleRateLimitedError) -> UpdateFailed:
+    def _rate_limited_by(self, err: RateLimitedError) -> UpdateFailed:
         wait = err.retry_after if err.retry_after is not None else DEFAULT_RETRY_AFTER
         self.polling.gate.block(wait)
         return self._rate_limited(wait)
@@ -294,9 +304,9 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         )
 
     @staticmethod
-    def _failed(err: VehicleReadError) -> UpdateFailed:
+    def _failed(err: TeslaFleetError) -> UpdateFailed:
         LOGGER.debug("Vehicle request failed: %s", err)
-        if isinstance(err, VehicleMalformedError):
+        if isinstance(err, ResponseFormatError):
             return UpdateFailed(
                 translation_domain=DOMAIN, translation_key="vehicle_malformed_answer"
             )
