@@ -1,0 +1,84 @@
+"""Request accounting: what every Fleet API request was, for counting and cost estimates.
+
+Tesla bills by category (data, command, wake); whether the vehicle list and the single-vehicle
+state are billed is unverified, so the classification lives in ONE table that callers may
+replace, and `category_if_billed` says what a "free" request would cost if it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+import re
+from typing import Literal
+
+type Category = Literal["data", "command", "wake", "free"]
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRule:
+    """Requests whose method matches and whose path matches `pattern` fall in `category`."""
+
+    method: str  # "*" for any method
+    pattern: str  # regular expression matched against the whole path
+    category: Category
+    # What the request costs under the reading where "free" endpoints are billed as data.
+    category_if_billed: Category | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether this rule covers the request."""
+        return (self.method in ("*", method)) and re.fullmatch(self.pattern, path) is not None
+
+
+_VEHICLE = r"/api/1/vehicles/[^/]+"
+# First match wins; anything unmatched is data (the safe reading for cost estimates).
+DEFAULT_CATEGORY_RULES: tuple[CategoryRule, ...] = (
+    CategoryRule("POST", rf"{_VEHICLE}/wake_up", "wake"),
+    CategoryRule("POST", rf"{_VEHICLE}/command/.+", "command"),
+    CategoryRule("POST", rf"{_VEHICLE}/signed_command", "command"),
+    CategoryRule("POST", r"/api/1/energy_sites/[^/]+/.+", "command"),
+    # Home Assistant's built-in integration treats these two as free; Tesla's page is unclear.
+    CategoryRule("GET", r"/api/1/vehicles", "free", "data"),
+    CategoryRule("GET", _VEHICLE, "free", "data"),
+    # Region look-up and partner set-up are account plumbing, not device traffic.
+    CategoryRule("GET", r"/api/1/users/region", "free", "data"),
+    CategoryRule("*", r"/api/1/partner_accounts(/.*)?", "free"),
+    CategoryRule("GET", r"/status", "free"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One HTTP request the client made (each retry is its own record)."""
+
+    category: Category
+    method: str
+    path: str
+    # None when no answer came (connection failure, timeout).
+    status: int | None
+    duration: float
+    category_if_billed: Category
+
+    @property
+    def billed(self) -> bool:
+        """Tesla bills every answered request with a status below 500."""
+        return self.status is not None and self.status < 500
+
+
+type RequestCallback = Callable[[RequestRecord], None]
+
+
+class RequestClassifier:
+    """Maps a request to its billing category with a rule table."""
+
+    def __init__(self, rules: Sequence[CategoryRule] = DEFAULT_CATEGORY_RULES) -> None:
+        """Use `rules` in order; the first match wins."""
+        self._rules = tuple(rules)
+
+    def classify(self, method: str, path: str) -> tuple[Category, Category]:
+        """(category, category if "free" endpoints turn out to be billed)."""
+        method = method.upper()
+        for rule in self._rules:
+            if rule.matches(method, path):
+                return rule.category, rule.category_if_billed or rule.category
+        return "data", "data"
