@@ -16,8 +16,11 @@ from custom_components.tesla_fleet_direct.energy_coordinator import (
     AccountRateLimit,
     TeslaEnergySiteCoordinator,
 )
+from fleet_emulator import Emulator
 
-from .conftest import SiteServer
+from .conftest import SITE_ID, FreshToken, calls
+
+LIVE_STATUS = "/api/1/energy_sites/*/live_status"
 
 
 async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
@@ -46,24 +49,23 @@ async def test_live_every_minute_site_info_hourly(
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
-    site_server: SiteServer,
+    emulator: Emulator,
 ) -> None:
     """Live status follows the site each minute; site info is read once an hour."""
     coordinator = await _start(hass, config_entry, api)
     assert coordinator.data is not None
     assert coordinator.data.info.has_battery
-    assert coordinator.data.live.wall_connectors[0].power == 0
+    assert coordinator.data.info.wall_connector_dins
 
-    site_server.site.wall_connectors[0].charging_power = 11000.0
-    await _tick(hass, freezer, 61)
-    assert coordinator.data.live.wall_connector(site_server.site.wall_connectors[0].din)
-    assert coordinator.data.live.wall_connectors[0].power == 11000.0
-
-    for _ in range(119):
+    for _ in range(120):
         await _tick(hass, freezer, 61)
-    assert len(site_server.calls("live_status")) == 121
+        # Never more than one interval behind the site: the data is the site as of this poll.
+        live = emulator.site(SITE_ID).live_status()
+        assert coordinator.data.live.percentage_charged == live["percentage_charged"]
+        assert coordinator.data.live.solar_power == live["solar_power"]
+    assert len(calls(emulator, "live_status")) == 121
     # At start, then after one and two hours: not with every live poll.
-    assert len(site_server.calls("site_info")) == 3
+    assert len(calls(emulator, "site_info")) == 3
     await hass.config_entries.async_unload(config_entry.entry_id)
 
 
@@ -72,18 +74,18 @@ async def test_site_info_read_after_a_command(
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
-    site_server: SiteServer,
+    emulator: Emulator,
 ) -> None:
     """An energy command's new setting shows at the next refresh, not an hour later."""
     coordinator = await _start(hass, config_entry, api)
     assert coordinator.data is not None
     assert coordinator.data.info.backup_reserve_percent == 20
 
-    site_server.site.set_backup_reserve(55)
+    emulator.site(SITE_ID).backup_reserve_percent = 55
     await coordinator.async_request_site_info_refresh()
     await _tick(hass, freezer, 11)  # past the request debouncer
     assert coordinator.data.info.backup_reserve_percent == 55
-    assert len(site_server.calls("site_info")) == 2
+    assert len(calls(emulator, "site_info")) == 2
     await hass.config_entries.async_unload(config_entry.entry_id)
 
 
@@ -92,25 +94,25 @@ async def test_rate_limit_waits_exactly_retry_after_for_the_account(
     freezer: FrozenDateTimeFactory,
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
-    site_server: SiteServer,
+    emulator: Emulator,
 ) -> None:
     """A 429 silences every coordinator of the account for exactly Retry-After seconds."""
     shared = AccountRateLimit()
     coordinator = await _start(hass, config_entry, api, shared)
-    site_server.inject("live_status", 429, retry_after="150")
+    emulator.faults.inject(LIVE_STATUS, 429, retry_after=150)
     await _tick(hass, freezer, 61)
-    limited_at = site_server.requests[-1][0]
-    assert site_server.requests[-1][2] == 429
+    limited_at = emulator.ledger.entries[-1].time
+    assert emulator.ledger.entries[-1].status == 429
     assert not coordinator.last_update_success
     assert coordinator.data is not None  # the last values are kept
     assert shared.remaining() == pytest.approx(150, abs=1)
 
     for _ in range(148):
         await _tick(hass, freezer, 1)
-    assert site_server.requests[-1][0] == limited_at  # nothing asked while limited
+    assert emulator.ledger.entries[-1].time == limited_at  # nothing asked while limited
     for _ in range(4):
         await _tick(hass, freezer, 1)
-    next_at = site_server.requests[-1][0]
+    next_at = emulator.ledger.entries[-1].time
     assert 150 <= next_at - limited_at <= 152
     assert coordinator.last_update_success
     await hass.config_entries.async_unload(config_entry.entry_id)
@@ -120,7 +122,7 @@ async def test_other_coordinators_of_the_account_hold_off(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
-    site_server: SiteServer,
+    emulator: Emulator,
 ) -> None:
     """A refresh while the account is limited raises without asking Tesla."""
     shared = AccountRateLimit()
@@ -131,7 +133,7 @@ async def test_other_coordinators_of_the_account_hold_off(
         await coordinator._async_update_data()
     assert failed.value.retry_after is not None
     assert 300 <= failed.value.retry_after <= 302
-    assert site_server.requests == []
+    assert calls(emulator, "live_status") == []
 
 
 @pytest.mark.parametrize(
@@ -144,7 +146,8 @@ async def test_failures_keep_data_until_stale(
     *,
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
-    site_server: SiteServer,
+    emulator: Emulator,
+    tokens: FreshToken,
     caplog: pytest.LogCaptureFixture,
     status: int,
     malformed: bool,
@@ -153,7 +156,7 @@ async def test_failures_keep_data_until_stale(
     """Server errors and unreadable answers fail the update, keep the data, log once."""
     coordinator = await _start(hass, config_entry, api)
     before = coordinator.data
-    site_server.inject("live_status", status, malformed=malformed, count=6)
+    emulator.faults.inject(LIVE_STATUS, status, malformed=malformed, count=6)
     await _tick(hass, freezer, 61)
     assert not coordinator.last_update_success
     assert isinstance(coordinator.last_exception, UpdateFailed)
@@ -168,7 +171,8 @@ async def test_failures_keep_data_until_stale(
     assert len(errors) == 1  # unreachable is logged once, not every minute
     # No unhandled exception: tracebacks only at debug level.
     assert not any(r.exc_info for r in caplog.records if r.levelno >= logging.WARNING)
-    assert "test-access-token" not in caplog.text
+    assert tokens.issued
+    assert all(token not in caplog.text for token in tokens.issued)
 
     await _tick(hass, freezer, 61)
     assert coordinator.last_update_success
