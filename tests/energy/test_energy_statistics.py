@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import itertools
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
@@ -76,7 +77,7 @@ async def test_backfill_then_only_new_hours(
 
     # Each hour's change is the site's grid import in that hour; the sum is cumulative.
     starts = [row["start"] for row in rows]
-    changes = [rows[0]["sum"]] + [b["sum"] - a["sum"] for a, b in zip(rows, rows[1:], strict=False)]
+    changes = [rows[0]["sum"]] + [b["sum"] - a["sum"] for a, b in itertools.pairwise(rows)]
     assert changes == pytest.approx(
         _expected_kwh(emulator, "grid_energy_imported", starts), abs=2e-3
     )
@@ -126,7 +127,7 @@ async def test_failure_mid_run_resumes_without_gaps(
     after = await _hours(hass, GRID_IMPORT)
     assert imported == len(after) - len(before) >= 47
     starts = [row["start"] for row in after]
-    assert all(b - a == 3600 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a == 3600 for a, b in itertools.pairwise(starts))
 
 
 async def test_removed_with_the_entry(
