@@ -31,7 +31,8 @@ class CategoryRule:
 
 
 _VEHICLE = r"/api/1/vehicles/[^/]+"
-# First match wins; anything unmatched is data (the safe reading for cost estimates).
+# First match wins; anything unmatched is data: Tesla bills every answer below 500, so the
+# region look-up, products and partner calls count as data too.
 DEFAULT_CATEGORY_RULES: tuple[CategoryRule, ...] = (
     CategoryRule("POST", rf"{_VEHICLE}/wake_up", "wake"),
     CategoryRule("POST", rf"{_VEHICLE}/command/.+", "command"),
@@ -40,9 +41,6 @@ DEFAULT_CATEGORY_RULES: tuple[CategoryRule, ...] = (
     # Home Assistant's built-in integration treats these two as free; Tesla's page is unclear.
     CategoryRule("GET", r"/api/1/vehicles", "free", "data"),
     CategoryRule("GET", _VEHICLE, "free", "data"),
-    # Region look-up and partner set-up are account plumbing, not device traffic.
-    CategoryRule("GET", r"/api/1/users/region", "free", "data"),
-    CategoryRule("*", r"/api/1/partner_accounts(/.*)?", "free"),
     CategoryRule("GET", r"/status", "free"),
 )
 
