@@ -14,10 +14,15 @@ import time
 from .budget import MONTHLY_CREDIT_USD, Plan, PollingIntervals, plan
 
 
+def _now() -> float:
+    # Looked up at each call, so a patched clock (freezegun in tests) is followed.
+    return time.time()
+
+
 class RateLimitGate:
     """After a 429, no request to Tesla for that account until `Retry-After` has passed."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = _now) -> None:
         """Start open."""
         self._clock = clock
         self._until = 0.0
@@ -49,7 +54,7 @@ class AccountPolling:
     sites: int = 0
     state_checks_billed: bool = False
     gate: RateLimitGate = field(default_factory=RateLimitGate)
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = _now
 
     def plan(self) -> Plan:
         """The intervals that keep this month within the budget, as of now."""

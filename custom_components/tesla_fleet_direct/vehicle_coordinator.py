@@ -18,10 +18,12 @@ from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api.errors import (
+    AuthenticationError,
     RateLimitedError,
     ResponseFormatError,
     TeslaFleetError,
@@ -304,8 +306,13 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         )
 
     @staticmethod
-    def _failed(err: TeslaFleetError) -> UpdateFailed:
+    def _failed(err: TeslaFleetError) -> UpdateFailed | ConfigEntryAuthFailed:
         LOGGER.debug("Vehicle request failed: %s", err)
+        if isinstance(err, AuthenticationError):
+            # Still refused after the client's one refresh: only signing in again helps.
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="vehicle_auth_failed"
+            )
         if isinstance(err, ResponseFormatError):
             return UpdateFailed(
                 translation_domain=DOMAIN, translation_key="vehicle_malformed_answer"
