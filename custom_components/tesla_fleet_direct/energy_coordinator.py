@@ -1,62 +1,47 @@
-"""One coordinator per energy site: live status every minute, site info hourly or on demand."""
+"""One coordinator per energy site: live status every minute, site info hourly or on demand.
+
+Sites never sleep, so there is no state check: the intervals come from the account's budget plan
+(`AccountPolling`), which the user's preferred intervals feed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 import math
 import time
-from typing import Protocol
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from .api.energy import EnergySiteApi
+from .api.energy_data import LiveStatus, SiteInfo
+from .api.errors import AuthenticationError, RateLimitedError, ResponseFormatError, TeslaFleetError
 from .const import DOMAIN, LOGGER
-from .energy_api import EnergyApiError, EnergyMalformedError, EnergyRateLimitedError
-from .energy_models import HistoryEntry, LiveStatus, SiteInfo
+from .polling import AccountPolling
 
-LIVE_INTERVAL = timedelta(seconds=60)
-SITE_INFO_INTERVAL = timedelta(hours=1)
 # Tesla sometimes answers 429 without a readable Retry-After; wait a full minute then.
 DEFAULT_RETRY_AFTER = 60.0
 # Entities stay available through this many missed live intervals: one failed poll is not news.
 STALE_AFTER_INTERVALS = 5
 
 
-class EnergySiteReader(Protocol):
-    """The reads of one energy site (`EnergySiteApi`, later `client.energy_site(id)`)."""
-
-    site_id: int
-
-    async def live_status(self) -> LiveStatus:
-        """Powers, battery level, grid state and wall connectors now."""
-
-    async def site_info(self) -> SiteInfo:
-        """Settings and components."""
-
-    async def calendar_history(self, *, end_date: str, time_zone: str) -> list[HistoryEntry]:
-        """The energy flows of one local day."""
+def components(info: SiteInfo | None) -> Mapping[str, Any]:
+    """The site's `components` (battery, solar, grid, wall connectors); empty when unknown."""
+    return info.components if info is not None else {}
 
 
-class AccountRateLimit:
-    """Tesla's 429 silence for one account, shared by all its coordinators.
-
-    Time comes from `time.time()` so it follows Home Assistant's (and the tests') clock.
-    """
-
-    def __init__(self) -> None:
-        """Start unblocked."""
-        self._until = 0.0
-
-    def block(self, seconds: float) -> None:
-        """Record that no request may go for `seconds` from now."""
-        self._until = max(self._until, time.time() + seconds)
-
-    def remaining(self) -> float:
-        """Seconds until requests may go again (0 when not limited)."""
-        return max(0.0, self._until - time.time())
+def wall_connector_dins(info: SiteInfo | None) -> tuple[str, ...]:
+    """The DINs of the site's wall connectors, as site info lists them."""
+    connectors = components(info).get("wall_connectors")
+    if not isinstance(connectors, list):
+        return ()
+    return tuple(str(wc["din"]) for wc in connectors if isinstance(wc, Mapping) and wc.get("din"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +53,7 @@ class EnergySiteData:
 
 
 class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
-    """Polls one energy site; sites never sleep, so the interval is fixed."""
+    """Polls one energy site at the interval the account's budget plan allows."""
 
     config_entry: ConfigEntry
 
@@ -76,29 +61,27 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         self,
         hass: HomeAssistant,
         config_entry: ConfigEntry,
-        api: EnergySiteReader,
+        api: EnergySiteApi,
         *,
+        account_id: str,
+        polling: AccountPolling,
         site_name: str | None = None,
-        rate_limit: AccountRateLimit | None = None,
-        live_interval: timedelta = LIVE_INTERVAL,
-        site_info_interval: timedelta = SITE_INFO_INTERVAL,
     ) -> None:
-        """Set up the polling of one site."""
+        """Set up the polling of one site (no request is sent here)."""
         super().__init__(
             hass,
             LOGGER,
             config_entry=config_entry,
             name=f"{DOMAIN} energy site",
-            update_interval=live_interval,
+            update_interval=timedelta(seconds=polling.intervals.site_live),
         )
         self.api = api
         self.site_id = api.site_id
         self.site_name = site_name
         # The Tesla account (token `sub`): part of unique ids, so two accounts seeing one site
         # (owner and a shared user) do not clash.
-        self.account_id = config_entry.unique_id or config_entry.entry_id
-        self.rate_limit = rate_limit or AccountRateLimit()
-        self._site_info_interval = site_info_interval.total_seconds()
+        self.account_id = account_id
+        self.polling = polling
         self._site_info_at: float | None = None
         self._site_info_wanted = True
         self.last_success_at: float | None = None
@@ -108,10 +91,8 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         """Whether the data is too old to show (many polls in a row failed)."""
         if self.last_success_at is None:
             return True
-        interval = self.update_interval or LIVE_INTERVAL
-        return time.time() - self.last_success_at > STALE_AFTER_INTERVALS * (
-            interval.total_seconds()
-        )
+        interval = (self.update_interval or timedelta(minutes=1)).total_seconds()
+        return time.time() - self.last_success_at > STALE_AFTER_INTERVALS * interval
 
     @property
     def device_info(self) -> DeviceInfo:
@@ -120,7 +101,7 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         return DeviceInfo(
             identifiers={(DOMAIN, str(self.site_id))},
             manufacturer="Tesla",
-            model="Powerwall" if info is None or info.has_battery else "Solar",
+            model="Powerwall" if components(info).get("battery", True) else "Solar",
             name=(info.site_name if info and info.site_name else self.site_name) or "Energy site",
             sw_version=info.version if info else None,
         )
@@ -140,44 +121,38 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         self._site_info_wanted = True
         await self.async_request_refresh()
 
-    def _site_info_due(self) -> bool:
+    def _site_info_due(self, site_info_interval: float) -> bool:
         return (
             self._site_info_wanted
             or self._site_info_at is None
-            or time.time() - self._site_info_at >= self._site_info_interval
+            or time.time() - self._site_info_at >= site_info_interval
         )
 
     async def _async_update_data(self) -> EnergySiteData:
-        if (wait := self.rate_limit.remaining()) > 0:
+        if (wait := self.polling.gate.remaining()) > 0:
             # Another coordinator of this account was told to wait; do not ask Tesla before then.
             raise self._rate_limited(wait)
+        plan = self.polling.plan()
+        # The budget may have moved since the last poll; the next one follows it.
+        self.update_interval = timedelta(seconds=plan.site_live)
         try:
             live = await self.api.live_status()
             info = self.data.info if self.data else None
-            if info is None or self._site_info_due():
+            if info is None or self._site_info_due(plan.site_info):
                 info = await self.api.site_info()
                 self._site_info_at = time.time()
                 self._site_info_wanted = False
-        except EnergyRateLimitedError as err:
+        except RateLimitedError as err:
             wait = err.retry_after if err.retry_after is not None else DEFAULT_RETRY_AFTER
-            self.rate_limit.block(wait)
+            self.polling.gate.block(wait)
             raise self._rate_limited(wait) from err
-        except EnergyMalformedError as err:
-            LOGGER.debug("Energy site answer unreadable: %s", err)
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="energy_malformed_answer"
-            ) from err
-        except EnergyApiError as err:
-            LOGGER.debug("Energy site request failed: %s", err)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="energy_update_failed",
-                translation_placeholders={"status": str(err.status or "no answer")},
-            ) from err
+        except TeslaFleetError as err:
+            raise self._failed(err) from err
         self.last_success_at = time.time()
         return EnergySiteData(live=live, info=info)
 
-    def _rate_limited(self, wait: float) -> UpdateFailed:
+    @staticmethod
+    def _rate_limited(wait: float) -> UpdateFailed:
         # The coordinator schedules from a whole second plus a sub-second offset, so one extra
         # second guarantees the next request never goes before Tesla's wait is over.
         return UpdateFailed(
@@ -185,4 +160,22 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
             translation_key="energy_rate_limited",
             translation_placeholders={"seconds": str(math.ceil(wait))},
             retry_after=math.ceil(wait) + 1,
+        )
+
+    @staticmethod
+    def _failed(err: TeslaFleetError) -> UpdateFailed | ConfigEntryAuthFailed:
+        LOGGER.debug("Energy site request failed: %s", err)
+        if isinstance(err, AuthenticationError):
+            # Still refused after the client's one refresh: only signing in again helps.
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="energy_auth_failed"
+            )
+        if isinstance(err, ResponseFormatError):
+            return UpdateFailed(
+                translation_domain=DOMAIN, translation_key="energy_malformed_answer"
+            )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="energy_update_failed",
+            translation_placeholders={"status": str(err.status or "no answer")},
         )

@@ -16,8 +16,13 @@ from homeassistant.components.sensor import (
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
 from homeassistant.helpers.typing import StateType
 
-from .energy_coordinator import EnergySiteData, TeslaEnergySiteCoordinator
-from .energy_models import SiteInfo, WallConnectorStatus
+from .api.energy_data import LiveStatus, SiteInfo, WallConnector
+from .energy_coordinator import (
+    EnergySiteData,
+    TeslaEnergySiteCoordinator,
+    components,
+    wall_connector_dins,
+)
 from .entity import TeslaEnergySiteEntity
 
 ISLAND_STATUSES = [
@@ -35,15 +40,19 @@ def _always(_info: SiteInfo) -> bool:
 
 
 def _battery(info: SiteInfo) -> bool:
-    return info.has_battery
+    return bool(components(info).get("battery"))
 
 
 def _solar(info: SiteInfo) -> bool:
-    return info.has_solar
+    return bool(components(info).get("solar"))
 
 
 def _grid(info: SiteInfo) -> bool:
-    return info.has_grid
+    return bool(components(info).get("grid"))
+
+
+def _connector(live: LiveStatus, din: str) -> WallConnector | None:
+    return next((wc for wc in live.wall_connectors if wc.din == din), None)
 
 
 def _choice(value: str | None, options: list[str]) -> str | None:
@@ -63,7 +72,7 @@ class EnergySiteSensorDescription(SensorEntityDescription):
 class WallConnectorSensorDescription(SensorEntityDescription):
     """A sensor of one wall connector."""
 
-    value_fn: Callable[[WallConnectorStatus], StateType]
+    value_fn: Callable[[WallConnector], StateType]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,7 +165,7 @@ SITE_SENSORS: tuple[EnergySiteSensorDescription, ...] = (
         translation_key="operation_mode",
         device_class=SensorDeviceClass.ENUM,
         options=OPERATION_MODES,
-        value_fn=lambda d: _choice(d.info.operation_mode, OPERATION_MODES),
+        value_fn=lambda d: _choice(d.info.default_real_mode, OPERATION_MODES),
         exists_fn=_battery,
     ),
 )
@@ -253,7 +262,7 @@ class TeslaWallConnectorSensor(TeslaEnergySiteEntity, SensorEntity):
     def native_value(self) -> StateType:
         """The connector's value; unknown while the site does not report this connector."""
         data = self.coordinator.data
-        connector = data.live.wall_connector(self.din) if data else None
+        connector = _connector(data.live, self.din) if data else None
         return self.entity_description.value_fn(connector) if connector else None
 
 
@@ -281,14 +290,12 @@ def energy_site_sensors(
             for description in SITE_SENSORS
             if info is None or description.exists_fn(info)
         )
-        dins = info.wall_connector_dins if info else ()
+        dins = list(wall_connector_dins(info))
         if coordinator.data:
-            dins = tuple(
-                dict.fromkeys([*dins, *(wc.din for wc in coordinator.data.live.wall_connectors)])
-            )
+            dins += [wc.din for wc in coordinator.data.live.wall_connectors if wc.din]
         entities.extend(
             TeslaWallConnectorSensor(coordinator, description, din)
-            for din in dins
+            for din in dict.fromkeys(dins)
             for description in WALL_CONNECTOR_SENSORS
         )
     return entities

@@ -31,10 +31,12 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter
 
+from .api.energy import EnergySiteApi
+from .api.energy_data import HistoryEntry
+from .api.errors import RateLimitedError, TeslaFleetError
 from .const import DOMAIN, LOGGER
-from .energy_api import EnergyApiError, EnergyRateLimitedError
-from .energy_coordinator import DEFAULT_RETRY_AFTER, AccountRateLimit, EnergySiteReader
-from .energy_models import HistoryEntry
+from .energy_coordinator import DEFAULT_RETRY_AFTER
+from .polling import RateLimitGate
 
 # How far back a first set-up reaches; one data request per day (about $0.002 each).
 BACKFILL_DAYS = 30
@@ -99,10 +101,10 @@ def hourly_kwh(entries: Iterable[HistoryEntry]) -> dict[datetime, dict[str, floa
     """Sum entries (hourly or finer) into UTC hour buckets of kWh per statistic."""
     buckets: dict[datetime, dict[str, float]] = defaultdict(lambda: dict.fromkeys(_KEYS, 0.0))
     for entry in entries:
-        start = entry.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        start = entry.timestamp.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         bucket = buckets[start]
         for stat in STATISTICS:
-            wh = sum(entry.energies.get(field, 0.0) for field in stat.fields)
+            wh = sum(entry.get(field) for field in stat.fields)
             bucket[stat.key] += wh / 1000
     return dict(buckets)
 
@@ -124,18 +126,18 @@ class EnergyStatisticsImporter:
     def __init__(
         self,
         hass: HomeAssistant,
-        api: EnergySiteReader,
+        api: EnergySiteApi,
         *,
         site_name: str,
+        gate: RateLimitGate,
         time_zone: str | None = None,
-        rate_limit: AccountRateLimit | None = None,
     ) -> None:
         """Bind to one site; `time_zone` is the site's (Home Assistant's when unknown)."""
         self.hass = hass
         self.api = api
         self.site_name = site_name
         self.time_zone = time_zone
-        self.rate_limit = rate_limit or AccountRateLimit()
+        self.gate = gate
 
     def _zone(self) -> ZoneInfo:
         try:
@@ -161,7 +163,7 @@ class EnergyStatisticsImporter:
 
     async def async_import(self) -> int:
         """Import every completed hour not yet in the recorder; returns the hours imported."""
-        if self.rate_limit.remaining() > 0:
+        if self.gate.remaining() > 0:
             return 0
         now = dt_util.utcnow()
         newest_complete = (now - SETTLE_TIME).replace(minute=0, second=0, microsecond=0) - HOUR
@@ -181,20 +183,20 @@ class EnergyStatisticsImporter:
             day_end = datetime.combine(day, datetime.max.time(), zone).replace(microsecond=0)
             end = min(day_end, now.astimezone(zone))
             try:
-                entries = await self.api.calendar_history(
-                    end_date=end.isoformat(), time_zone=str(zone)
+                history = await self.api.calendar_history(
+                    kind="energy", period="day", end_date=end, time_zone=str(zone)
                 )
-            except EnergyRateLimitedError as err:
-                self.rate_limit.block(err.retry_after or DEFAULT_RETRY_AFTER)
+            except RateLimitedError as err:
+                self.gate.block(err.retry_after or DEFAULT_RETRY_AFTER)
                 LOGGER.debug("Energy history import paused by rate limit: %s", err)
                 break
-            except EnergyApiError as err:
+            except TeslaFleetError as err:
                 # The next run resumes from the recorder's checkpoint; nothing is lost.
                 LOGGER.debug("Energy history import stopped: %s", err)
                 break
             hours = {
                 start: values
-                for start, values in hourly_kwh(entries).items()
+                for start, values in hourly_kwh(history.entries).items()
                 if start <= newest_complete
             }
             imported += self._write(hours, checkpoints)

@@ -8,12 +8,15 @@ from aiohttp import ClientSession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.tesla_fleet_direct.api import TeslaFleetClient
+from custom_components.tesla_fleet_direct.api.energy import EnergySiteApi
 from custom_components.tesla_fleet_direct.const import DOMAIN
-from custom_components.tesla_fleet_direct.energy_api import EnergySiteApi
+from custom_components.tesla_fleet_direct.polling import AccountPolling
 from fleet_emulator import Emulator
 from fleet_emulator.ledger import LedgerEntry
 
 SITE_ID = 2252180000000001
+LOOPBACK = ("127.0.0.1",)
 
 
 class FreshToken:
@@ -27,6 +30,11 @@ class FreshToken:
         if not self.issued or self.emulator.clock.now() - self.issued_at > 3600:
             self.issued.append(str(self.emulator.mint_tokens("owner")["access_token"]))
             self.issued_at = self.emulator.clock.now()
+        return self.issued[-1]
+
+    async def async_refresh_access_token(self, rejected: str) -> str:
+        self.issued.append(str(self.emulator.mint_tokens("owner")["access_token"]))
+        self.issued_at = self.emulator.clock.now()
         return self.issued[-1]
 
 
@@ -49,9 +57,27 @@ def tokens(emulator: Emulator) -> FreshToken:
 
 
 @pytest.fixture
-def api(emulator: Emulator, http: ClientSession, tokens: FreshToken) -> EnergySiteApi:
-    """The site reads, talking to the emulator's default site."""
-    return EnergySiteApi(http, emulator.base_url("na"), tokens, SITE_ID)
+def client(emulator: Emulator, http: ClientSession, tokens: FreshToken) -> TeslaFleetClient:
+    """The Fleet API client, pointed at the emulator."""
+    return TeslaFleetClient(
+        http,
+        tokens,
+        base_url=emulator.base_url("na"),
+        region_urls={region: emulator.base_url(region) for region in ("na", "eu", "cn")},
+        trusted_hosts=LOOPBACK,
+    )
+
+
+@pytest.fixture
+def api(client: TeslaFleetClient) -> EnergySiteApi:
+    """The emulator's default site."""
+    return client.energy_site(SITE_ID)
+
+
+@pytest.fixture
+def polling() -> AccountPolling:
+    """Account polling with a budget big enough for the preferred intervals."""
+    return AccountPolling(spent_usd=lambda: 0.0, budget_usd=1000.0, sites=1)
 
 
 @pytest.fixture

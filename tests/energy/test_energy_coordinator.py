@@ -11,11 +11,12 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.tesla_fleet_direct.energy_api import EnergySiteApi
+from custom_components.tesla_fleet_direct.api.energy import EnergySiteApi
 from custom_components.tesla_fleet_direct.energy_coordinator import (
-    AccountRateLimit,
     TeslaEnergySiteCoordinator,
+    wall_connector_dins,
 )
+from custom_components.tesla_fleet_direct.polling import AccountPolling
 from fleet_emulator import Emulator
 
 from .conftest import SITE_ID, FreshToken, calls
@@ -34,10 +35,12 @@ async def _start(
     hass: HomeAssistant,
     entry: MockConfigEntry,
     api: EnergySiteApi,
-    rate_limit: AccountRateLimit | None = None,
+    polling: AccountPolling,
 ) -> TeslaEnergySiteCoordinator:
     entry.add_to_hass(hass)
-    coordinator = TeslaEnergySiteCoordinator(hass, entry, api, rate_limit=rate_limit)
+    coordinator = TeslaEnergySiteCoordinator(
+        hass, entry, api, account_id="owner-sub", polling=polling
+    )
     await coordinator.async_refresh()
     # A listener is what makes the coordinator keep polling (as an entity would).
     entry.async_on_unload(coordinator.async_add_listener(lambda: None))
@@ -47,15 +50,17 @@ async def _start(
 async def test_live_every_minute_site_info_hourly(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
+    *,
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
     emulator: Emulator,
+    polling: AccountPolling,
 ) -> None:
     """Live status follows the site each minute; site info is read once an hour."""
-    coordinator = await _start(hass, config_entry, api)
+    coordinator = await _start(hass, config_entry, api, polling)
     assert coordinator.data is not None
-    assert coordinator.data.info.has_battery
-    assert coordinator.data.info.wall_connector_dins
+    assert coordinator.data.info.components["battery"]
+    assert wall_connector_dins(coordinator.data.info)
 
     for _ in range(120):
         await _tick(hass, freezer, 61)
@@ -72,12 +77,14 @@ async def test_live_every_minute_site_info_hourly(
 async def test_site_info_read_after_a_command(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
+    *,
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
     emulator: Emulator,
+    polling: AccountPolling,
 ) -> None:
     """An energy command's new setting shows at the next refresh, not an hour later."""
-    coordinator = await _start(hass, config_entry, api)
+    coordinator = await _start(hass, config_entry, api, polling)
     assert coordinator.data is not None
     assert coordinator.data.info.backup_reserve_percent == 20
 
@@ -92,20 +99,21 @@ async def test_site_info_read_after_a_command(
 async def test_rate_limit_waits_exactly_retry_after_for_the_account(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
+    *,
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
     emulator: Emulator,
+    polling: AccountPolling,
 ) -> None:
     """A 429 silences every coordinator of the account for exactly Retry-After seconds."""
-    shared = AccountRateLimit()
-    coordinator = await _start(hass, config_entry, api, shared)
+    coordinator = await _start(hass, config_entry, api, polling)
     emulator.faults.inject(LIVE_STATUS, 429, retry_after=150)
     await _tick(hass, freezer, 61)
     limited_at = emulator.ledger.entries[-1].time
     assert emulator.ledger.entries[-1].status == 429
     assert not coordinator.last_update_success
     assert coordinator.data is not None  # the last values are kept
-    assert shared.remaining() == pytest.approx(150, abs=1)
+    assert polling.gate.remaining() == pytest.approx(150, abs=1)
 
     for _ in range(148):
         await _tick(hass, freezer, 1)
@@ -123,12 +131,14 @@ async def test_other_coordinators_of_the_account_hold_off(
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
     emulator: Emulator,
+    polling: AccountPolling,
 ) -> None:
     """A refresh while the account is limited raises without asking Tesla."""
-    shared = AccountRateLimit()
-    shared.block(300)
+    polling.gate.block(300)
     config_entry.add_to_hass(hass)
-    coordinator = TeslaEnergySiteCoordinator(hass, config_entry, api, rate_limit=shared)
+    coordinator = TeslaEnergySiteCoordinator(
+        hass, config_entry, api, account_id="owner-sub", polling=polling
+    )
     with pytest.raises(UpdateFailed) as failed:
         await coordinator._async_update_data()
     assert failed.value.retry_after is not None
@@ -147,6 +157,7 @@ async def test_failures_keep_data_until_stale(
     config_entry: MockConfigEntry,
     api: EnergySiteApi,
     emulator: Emulator,
+    polling: AccountPolling,
     tokens: FreshToken,
     caplog: pytest.LogCaptureFixture,
     status: int,
@@ -154,7 +165,7 @@ async def test_failures_keep_data_until_stale(
     key: str,
 ) -> None:
     """Server errors and unreadable answers fail the update, keep the data, log once."""
-    coordinator = await _start(hass, config_entry, api)
+    coordinator = await _start(hass, config_entry, api, polling)
     before = coordinator.data
     emulator.faults.inject(LIVE_STATUS, status, malformed=malformed, count=6)
     await _tick(hass, freezer, 61)

@@ -15,13 +15,14 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.tesla_fleet_direct.energy_api import EnergySiteApi
+from custom_components.tesla_fleet_direct.api.energy import EnergySiteApi
 from custom_components.tesla_fleet_direct.energy_statistics import (
     BACKFILL_DAYS,
     EnergyStatisticsImporter,
     async_clear_energy_statistics,
     statistic_id,
 )
+from custom_components.tesla_fleet_direct.polling import AccountPolling
 from fleet_emulator import Emulator
 
 from .conftest import SITE_ID, calls
@@ -52,9 +53,13 @@ def auto_enable_custom_integrations(
 
 
 @pytest.fixture
-def importer(hass: HomeAssistant, api: EnergySiteApi) -> EnergyStatisticsImporter:
+def importer(
+    hass: HomeAssistant, api: EnergySiteApi, polling: AccountPolling
+) -> EnergyStatisticsImporter:
     """The importer for the emulator's site (its days are Pacific days)."""
-    return EnergyStatisticsImporter(hass, api, site_name="Home", time_zone="America/Los_Angeles")
+    return EnergyStatisticsImporter(
+        hass, api, site_name="Home", gate=polling.gate, time_zone="America/Los_Angeles"
+    )
 
 
 async def test_backfill_then_only_new_hours(
