@@ -2,26 +2,102 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    ImplementationUnavailableError,
+)
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import async_get_config_entry_implementation
 from homeassistant.helpers.typing import ConfigType
+import probatio as vol
 
+from .api import TeslaFleetClient
+from .api.errors import AuthenticationError, TeslaFleetError
+from .const import CONF_BASE_URL, CONF_EMULATOR_URL, CONF_REGION, DOMAIN, LOGGER
+from .endpoints import async_use_emulator, get_endpoints
+from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 from .services import async_setup_services
+from .token import TeslaTokenManager
 
-type TeslaFleetDirectConfigEntry = ConfigEntry[None]
+# The platforms set up for every entry; the live-data and control parts add theirs here.
+PLATFORMS: list[Platform] = []
+
+# `emulator_url` is the dev/test switch to the local Fleet API emulator: deliberately not in
+# the UI or the user documentation.
+CONFIG_SCHEMA = vol.Schema(
+    {vol.Optional(DOMAIN): vol.Schema({vol.Optional(CONF_EMULATOR_URL): cv.url})},
+    extra=vol.ALLOW_EXTRA,
+)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions once, so automations using them validate even while unloaded."""
+    """Read the hidden dev configuration; register the actions once."""
+    if (url := config.get(DOMAIN, {}).get(CONF_EMULATOR_URL)) is not None:
+        async_use_emulator(hass, url)
+        LOGGER.warning("Using the Fleet API emulator at %s instead of Tesla", url)
     async_setup_services(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> bool:
-    """Set up Tesla Fleet Direct from a config entry."""
+    """Set up one Tesla account."""
+    try:
+        implementation = await async_get_config_entry_implementation(hass, entry)
+    except ImplementationUnavailableError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="credentials_unavailable"
+        ) from err
+    except ValueError as err:
+        # The application credentials this entry signed in with were deleted.
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="credentials_missing"
+        ) from err
+    tokens = TeslaTokenManager(hass, entry, implementation)
+    endpoints = get_endpoints(hass)
+    region = str(entry.data.get(CONF_REGION) or "")
+    base_url = endpoints.base_urls.get(region) or entry.data.get(CONF_BASE_URL)
+    client = TeslaFleetClient(
+        async_get_clientsession(hass),
+        tokens,
+        base_url=base_url,
+        region_urls=endpoints.base_urls,
+        trusted_hosts=endpoints.trusted_hosts,
+    )
+    try:
+        products = await client.products()
+    except AuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="auth_failed"
+        ) from err
+    except TeslaFleetError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="setup_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    if (moved := endpoints.region_of(client.base_url or "")) and moved != region:
+        # Tesla moved the account (421): remember it, so the next start asks the right region.
+        LOGGER.info("The Tesla account is now served by region %s", moved)
+        hass.config_entries.async_update_entry(
+            entry,
+            data={**entry.data, CONF_REGION: moved, CONF_BASE_URL: endpoints.base_url(moved)},
+        )
+        region = moved
+    entry.runtime_data = TeslaFleetDirectData(
+        client=client,
+        tokens=tokens,
+        scopes=tokens.scopes,
+        region=region,
+        products=products,
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> bool:
     """Unload a config entry."""
-    return True
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

@@ -7,3 +7,21 @@ from typing import Final
 
 DOMAIN: Final = "tesla_fleet_direct"
 LOGGER: Final = logging.getLogger(__package__)
+
+# Config entry data (besides HA's `auth_implementation` and `token`).
+CONF_REGION: Final = "region"
+CONF_BASE_URL: Final = "base_url"
+# The hidden dev/test YAML key that points the integration at the Fleet API emulator.
+CONF_EMULATOR_URL: Final = "emulator_url"
+
+# Tesla's OAuth scopes. The first two are always requested: sign-in and the refresh token.
+MANDATORY_SCOPES: Final = ("openid", "offline_access")
+OPTIONAL_SCOPES: Final = (
+    "user_data",
+    "vehicle_device_data",
+    "vehicle_location",
+    "vehicle_cmds",
+    "vehicle_charging_cmds",
+    "energy_device_data",
+    "energy_cmds",
+)

@@ -1,0 +1,268 @@
+"""Sign-in: scopes -> Tesla's consent page -> granted-scope check -> region and products -> entry.
+
+The same steps serve reauthentication (same account only) and reconfiguration (change the
+granted scopes without removing the entry). Options live in `options_flow.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+import logging
+import time
+from typing import Any, override
+
+from aiohttp import ClientError
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlowResult,
+)
+from homeassistant.core import callback
+from homeassistant.exceptions import OAuth2TokenRequestError, OAuth2TokenRequestReauthError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
+from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig, SelectSelectorMode
+from homeassistant.helpers.translation import async_get_translations
+import probatio as vol
+
+from .api import StaticTokenProvider, TeslaFleetClient
+from .api.errors import AuthenticationError, TeslaFleetError
+from .api.models import Products
+from .api.regions import region_from_hint
+from .const import CONF_BASE_URL, CONF_REGION, DOMAIN, LOGGER, MANDATORY_SCOPES, OPTIONAL_SCOPES
+from .endpoints import get_endpoints
+from .options_flow import TeslaFleetDirectOptionsFlow
+from .token import CONF_TOKEN, token_claims, token_scopes
+
+CONF_SCOPES = "scopes"
+DEFAULT_TITLE = "Tesla Fleet"
+TOKEN_TIMEOUT_S = 30.0
+VEHICLE_SCOPES = frozenset(
+    {"vehicle_device_data", "vehicle_location", "vehicle_cmds", "vehicle_charging_cmds"}
+)
+ENERGY_SCOPES = frozenset({"energy_device_data", "energy_cmds"})
+
+
+def usable_products(products: Products, granted: frozenset[str]) -> bool:
+    """Whether the account has anything the granted scopes let Home Assistant show or control."""
+    return bool(
+        (products.vehicles and granted & VEHICLE_SCOPES)
+        or (products.energy_sites and granted & ENERGY_SCOPES)
+    )
+
+
+class TeslaFleetDirectConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
+    """Sign in to a Tesla account through the user's own Tesla developer app."""
+
+    DOMAIN = DOMAIN
+    VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with every scope asked for."""
+        super().__init__()
+        self._requested: tuple[str, ...] = OPTIONAL_SCOPES
+        self._oauth_data: dict[str, Any] = {}
+
+    @property
+    @override
+    def logger(self) -> logging.Logger:
+        """The integration's logger."""
+        return LOGGER
+
+    @property
+    @override
+    def extra_authorize_data(self) -> dict[str, Any]:
+        """The chosen scopes; Tesla asks again for any the account has not granted yet."""
+        return {
+            "scope": " ".join((*MANDATORY_SCOPES, *self._requested)),
+            "prompt_missing_scopes": "true",
+        }
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> TeslaFleetDirectOptionsFlow:
+        """Polling intervals and the API budget."""
+        return TeslaFleetDirectOptionsFlow()
+
+    # --- entry points ---------------------------------------------------------------------
+
+    @override
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """A new account: choose the scopes first."""
+        return await self.async_step_scopes()
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Tesla refused the refresh token: sign in again, asking for what was granted before."""
+        self._requested = self._granted_optional(entry_data) or OPTIONAL_SCOPES
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Explain why, then go to Tesla's sign-in page."""
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reauth_confirm",
+                description_placeholders={"title": self._get_reauth_entry().title},
+            )
+        return await self._async_start_oauth()
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the granted scopes of an existing account."""
+        self._requested = self._granted_optional(self._get_reconfigure_entry().data)
+        return await self.async_step_scopes()
+
+    # --- steps ----------------------------------------------------------------------------
+
+    async def async_step_scopes(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Which parts of the Tesla account Home Assistant may use."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            chosen = set(user_input.get(CONF_SCOPES, []))
+            self._requested = tuple(scope for scope in OPTIONAL_SCOPES if scope in chosen)
+            if self._requested:
+                return await self._async_start_oauth()
+            errors["base"] = "no_scopes"
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SCOPES, default=list(self._requested)): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(OPTIONAL_SCOPES),
+                        multiple=True,
+                        mode=SelectSelectorMode.LIST,
+                        translation_key="scopes",
+                    )
+                )
+            }
+        )
+        return self.async_show_form(step_id="scopes", data_schema=schema, errors=errors)
+
+    async def _async_start_oauth(self) -> ConfigFlowResult:
+        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            # The entry's own credentials; the user picks only when they are gone.
+            entry = self._entry()
+            return await self.async_step_pick_implementation(
+                {"implementation": entry.data["auth_implementation"]}
+            )
+        return await self.async_step_pick_implementation()
+
+    @override
+    async def async_step_creation(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Exchange the code for tokens, saying precisely what failed if Tesla refuses."""
+        try:
+            async with asyncio.timeout(TOKEN_TIMEOUT_S):
+                token = await self.flow_impl.async_resolve_external_data(self.external_data)
+        except TimeoutError:
+            return self.async_abort(reason="oauth_timeout")
+        except OAuth2TokenRequestReauthError as err:
+            LOGGER.debug("Tesla refused the code exchange (HTTP %s)", err.status)
+            # 401 is Tesla's answer to a wrong client secret; 400 to a bad code/redirect.
+            reason = "invalid_client" if err.status == 401 else "code_rejected"
+            return self.async_abort(reason=reason)
+        except (OAuth2TokenRequestError, ClientError) as err:
+            LOGGER.debug("Token endpoint failed during sign-in: %s", type(err).__name__)
+            return self.async_abort(reason="token_unavailable")
+        try:
+            expires_in = int(token["expires_in"])
+            access_token = str(token["access_token"])
+        except KeyError, TypeError, ValueError:
+            return self.async_abort(reason="invalid_token")
+        token["expires_in"] = expires_in
+        token["expires_at"] = time.time() + expires_in
+        claims = token_claims(access_token)
+        if not isinstance(sub := claims.get("sub"), str) or not sub:
+            return self.async_abort(reason="invalid_token")
+        self._oauth_data = {"auth_implementation": self.flow_impl.domain, CONF_TOKEN: token}
+        await self.async_set_unique_id(sub)
+        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+        else:
+            self._abort_if_unique_id_configured()
+        if self._missing_scopes():
+            return await self.async_step_missing_scopes()
+        return await self.async_step_finish()
+
+    async def async_step_missing_scopes(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Some scopes were unticked on Tesla's page: say what will be missing."""
+        labels = await self._async_scope_labels()
+        missing = "\n".join(f"- {labels.get(scope, scope)}" for scope in self._missing_scopes())
+        return self.async_show_menu(
+            step_id="missing_scopes",
+            menu_options=["finish", "scopes"],
+            description_placeholders={"missing": missing},
+        )
+
+    async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Find the account's region and products, then create or update the entry."""
+        access_token = str(self._oauth_data[CONF_TOKEN]["access_token"])
+        granted = token_scopes(access_token)
+        endpoints = get_endpoints(self.hass)
+        hint = region_from_hint(str(token_claims(access_token).get("ou_code") or ""))
+        client = TeslaFleetClient(
+            async_get_clientsession(self.hass),
+            StaticTokenProvider(access_token),
+            base_url=endpoints.base_url(hint) if hint else None,
+            region_urls=endpoints.base_urls,
+            trusted_hosts=endpoints.trusted_hosts,
+        )
+        try:
+            products = await client.products()
+            profile = await client.users.me() if "user_data" in granted else None
+        except AuthenticationError as err:
+            LOGGER.debug("Tesla refused the new token: %s", err)
+            return self.async_abort(reason="token_refused")
+        except TeslaFleetError as err:
+            LOGGER.debug("Reading the account failed during sign-in: %s", err)
+            return self.async_show_form(
+                step_id="finish",
+                errors={"base": "cannot_connect"},
+                description_placeholders={"error": str(err)},
+            )
+        if not usable_products(products, granted):
+            return self.async_abort(reason="no_products")
+        region = endpoints.region_of(client.base_url or "") or hint or "na"
+        data = {
+            **self._oauth_data,
+            CONF_REGION: region,
+            CONF_BASE_URL: client.base_url or endpoints.base_url(region),
+        }
+        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            return self.async_update_reload_and_abort(self._entry(), data=data)
+        title = (profile.full_name or profile.email if profile else None) or DEFAULT_TITLE
+        return self.async_create_entry(title=title, data=data)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _entry(self) -> ConfigEntry[Any]:
+        if self.source == SOURCE_REAUTH:
+            return self._get_reauth_entry()
+        return self._get_reconfigure_entry()
+
+    @staticmethod
+    def _granted_optional(data: Mapping[str, Any]) -> tuple[str, ...]:
+        granted = token_scopes(str(data.get(CONF_TOKEN, {}).get("access_token", "")))
+        return tuple(scope for scope in OPTIONAL_SCOPES if scope in granted)
+
+    def _missing_scopes(self) -> list[str]:
+        granted = token_scopes(str(self._oauth_data[CONF_TOKEN]["access_token"]))
+        return [scope for scope in self._requested if scope not in granted]
+
+    async def _async_scope_labels(self) -> dict[str, str]:
+        """The scopes' descriptions in the user's language (the selector's translations)."""
+        translations = await async_get_translations(
+            self.hass, self.hass.config.language, "selector", [DOMAIN]
+        )
+        prefix = f"component.{DOMAIN}.selector.scopes.options."
+        return {
+            key.removeprefix(prefix): value
+            for key, value in translations.items()
+            if key.startswith(prefix)
+        }

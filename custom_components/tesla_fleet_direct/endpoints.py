@@ -1,0 +1,86 @@
+"""Where Tesla lives: OAuth and Fleet API URLs, or the local emulator's in dev and tests.
+
+The emulator is chosen only by the undocumented YAML key `tesla_fleet_direct: emulator_url:`
+(read in `async_setup`); users never see it in the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util.hass_dict import HassKey
+
+from .api.regions import DEFAULT_REGION, FLEET_API_URLS, TESLA_HOSTS
+
+OAUTH_PATH = "/oauth2/v3"
+DISCOVERY_PATH = f"{OAUTH_PATH}/thirdparty/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True, slots=True)
+class TeslaEndpoints:
+    """The URLs of one Tesla (the real one or the emulator)."""
+
+    discovery_url: str
+    # Used when the discovery document cannot be read; discovery may override it.
+    authorize_url: str
+    # Tesla requires token exchanges on the fleet-auth host, whatever discovery says.
+    token_url: str
+    base_urls: Mapping[str, str]
+    trusted_hosts: tuple[str, ...]
+    is_emulator: bool = False
+
+    def base_url(self, region: str | None) -> str:
+        """The Fleet API base URL of a region (the default region when unknown)."""
+        return self.base_urls.get(region or DEFAULT_REGION, self.base_urls[DEFAULT_REGION])
+
+    def region_of(self, base_url: str) -> str | None:
+        """The region whose base URL this is, if any."""
+        wanted = base_url.rstrip("/")
+        for region, url in self.base_urls.items():
+            if url == wanted:
+                return region
+        return None
+
+
+_FLEET_AUTH = "https://fleet-auth.prd.vn.cloud.tesla.com"
+
+TESLA_ENDPOINTS = TeslaEndpoints(
+    discovery_url=f"{_FLEET_AUTH}{DISCOVERY_PATH}",
+    authorize_url="https://auth.tesla.com/oauth2/v3/authorize",
+    token_url=f"{_FLEET_AUTH}{OAUTH_PATH}/token",
+    base_urls=FLEET_API_URLS,
+    trusted_hosts=TESLA_HOSTS,
+)
+
+DATA_ENDPOINTS: HassKey[TeslaEndpoints] = HassKey("tesla_fleet_direct_endpoints")
+
+
+def emulator_endpoints(url: str) -> TeslaEndpoints:
+    """The emulator's URLs: OAuth under its root, each region under `/<region>`."""
+    root = url.rstrip("/")
+    host = urlsplit(root).hostname or ""
+    return TeslaEndpoints(
+        discovery_url=f"{root}{DISCOVERY_PATH}",
+        authorize_url=f"{root}{OAUTH_PATH}/authorize",
+        token_url=f"{root}{OAUTH_PATH}/token",
+        base_urls=MappingProxyType({region: f"{root}/{region}" for region in FLEET_API_URLS}),
+        trusted_hosts=(host,),
+        is_emulator=True,
+    )
+
+
+@callback
+def async_use_emulator(hass: HomeAssistant, url: str) -> TeslaEndpoints:
+    """Point this Home Assistant at the emulator (dev configuration and tests only)."""
+    endpoints = hass.data[DATA_ENDPOINTS] = emulator_endpoints(url)
+    return endpoints
+
+
+@callback
+def get_endpoints(hass: HomeAssistant) -> TeslaEndpoints:
+    """Tesla's endpoints, unless the dev configuration named an emulator."""
+    return hass.data.get(DATA_ENDPOINTS, TESLA_ENDPOINTS)

@@ -1,0 +1,29 @@
+"""What a loaded config entry carries at runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+
+from .api import TeslaFleetClient
+from .api.models import Products
+from .token import TeslaTokenManager
+
+
+@dataclass
+class TeslaFleetDirectData:
+    """The account's client and tokens, and what it had when it was set up.
+
+    The live-data parts add their coordinators here.
+    """
+
+    client: TeslaFleetClient
+    tokens: TeslaTokenManager
+    # Granted on Tesla's consent page (the access token's `scp`), not what was asked for.
+    scopes: frozenset[str]
+    region: str
+    products: Products
+
+
+type TeslaFleetDirectConfigEntry = ConfigEntry[TeslaFleetDirectData]

@@ -1,0 +1,97 @@
+"""Helpers shared by the integration's tests: the emulator-backed domain and a signed-in entry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import time
+from typing import Any
+
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tesla_fleet_direct.const import (
+    CONF_BASE_URL,
+    CONF_EMULATOR_URL,
+    CONF_REGION,
+    DOMAIN,
+)
+from custom_components.tesla_fleet_direct.token import token_claims
+from fleet_emulator import Emulator
+
+# The emulator's default scenario registers these apps (docs/architecture.md).
+CLIENT_ID = "tfd-client"
+CLIENT_SECRET = "tfd-secret"
+PKCE_CLIENT_ID = "tfd-pkce-client"
+DEFAULT_TITLE = "Tesla Fleet"
+
+
+async def async_setup_domain(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    *,
+    client_id: str = CLIENT_ID,
+    client_secret: str = CLIENT_SECRET,
+) -> None:
+    """Set the integration up against the emulator and register its app's credentials."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    assert await async_setup_component(hass, DOMAIN, {DOMAIN: {CONF_EMULATOR_URL: emulator.url}})
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(client_id, client_secret, name="Emulated app")
+    )
+
+
+def token_for_entry(tokens: dict[str, Any]) -> dict[str, Any]:
+    """A token answer as the config flow stores it (with `expires_at`)."""
+    return {**tokens, "expires_at": time.time() + float(tokens["expires_in"])}
+
+
+def entry_data(emulator: Emulator, tokens: dict[str, Any], region: str) -> dict[str, Any]:
+    """Config entry data exactly as the config flow writes it."""
+    return {
+        "auth_implementation": DOMAIN,
+        "token": token_for_entry(tokens),
+        CONF_REGION: region,
+        CONF_BASE_URL: emulator.base_url(region),
+    }
+
+
+def create_entry(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    *,
+    scopes: Sequence[str] | None = None,
+    account_id: str = "owner",
+) -> MockConfigEntry:
+    """An entry for an emulator account with freshly minted tokens, added but not set up."""
+    tokens = emulator.mint_tokens(account_id, list(scopes) if scopes is not None else None)
+    account = emulator.world.accounts[account_id]
+    granted = token_claims(tokens["access_token"]).get("scp", [])
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=account.full_name if "user_data" in granted else DEFAULT_TITLE,
+        unique_id=account.sub,
+        data=entry_data(emulator, tokens, account.region),
+        version=1,
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def setup_integration(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    *,
+    scopes: Sequence[str] | None = None,
+    account_id: str = "owner",
+) -> MockConfigEntry:
+    """A signed-in Tesla account (all scopes unless `scopes`), set up against the emulator."""
+    await async_setup_domain(hass, emulator)
+    entry = create_entry(hass, emulator, scopes=scopes, account_id=account_id)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
