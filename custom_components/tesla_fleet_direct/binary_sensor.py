@@ -13,6 +13,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
+from .energy_coordinator import TeslaEnergySiteCoordinator
+from .energy_entities import energy_site_binary_sensors
+from .energy_sites import async_listen_energy_sites
 from .entity import TeslaVehicleEntity
 from .vehicle_coordinator import TeslaVehicleCoordinator, VehicleSnapshot
 
@@ -245,4 +248,9 @@ async def async_setup_entry(
         async_add_entities(vehicle_binary_sensors(coordinator))
 
     async_listen_vehicles(hass, entry, add_vehicle)
-    # Energy sites add theirs here.
+
+    @callback
+    def add_site(coordinator: TeslaEnergySiteCoordinator) -> None:
+        async_add_entities(energy_site_binary_sensors([coordinator]))
+
+    async_listen_energy_sites(hass, entry, add_site)

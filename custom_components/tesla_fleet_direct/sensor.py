@@ -31,6 +31,9 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
+from .energy_coordinator import TeslaEnergySiteCoordinator
+from .energy_entities import energy_site_sensors
+from .energy_sites import async_listen_energy_sites
 from .entity import TeslaVehicleEntity
 from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator, VehicleSnapshot
 
@@ -445,4 +448,10 @@ async def async_setup_entry(
         async_add_entities(vehicle_sensors(coordinator))
 
     async_listen_vehicles(hass, entry, add_vehicle)
-    # Energy sites and the cost meter add theirs here.
+
+    @callback
+    def add_site(coordinator: TeslaEnergySiteCoordinator) -> None:
+        async_add_entities(energy_site_sensors([coordinator]))
+
+    async_listen_energy_sites(hass, entry, add_site)
+    # The cost meter adds its sensors here.

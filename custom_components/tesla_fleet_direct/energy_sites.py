@@ -1,0 +1,147 @@
+"""The account's energy sites as devices: one coordinator and one history import per site.
+
+Sites are added when they appear in the products list and removed when they leave it, without a
+restart; platforms subscribe once (`async_listen_energy_sites`). Nothing here is created without
+the `energy_device_data` scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+
+from .api import TeslaFleetClient
+from .api.models import EnergySiteSummary
+from .const import DOMAIN, LOGGER
+from .energy_coordinator import TeslaEnergySiteCoordinator
+from .energy_statistics import EnergyStatisticsImporter, async_clear_energy_statistics
+from .polling import AccountPolling
+
+ENERGY_READ_SCOPE = "energy_device_data"
+
+type SiteListener = Callable[[TeslaEnergySiteCoordinator], None]
+
+
+class EnergySiteFleet:
+    """The coordinators of one account's energy sites, by site id."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        client: TeslaFleetClient,
+        *,
+        account_id: str,
+        polling: AccountPolling,
+    ) -> None:
+        """Start empty; `async_sync` fills it from the products list."""
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self.account_id = account_id
+        self.polling = polling
+        self.coordinators: dict[int, TeslaEnergySiteCoordinator] = {}
+        self._listeners: list[SiteListener] = []
+
+    @callback
+    def async_listen(self, listener: SiteListener) -> Callable[[], None]:
+        """Call `listener` for every site now and for every site added later."""
+        for coordinator in self.coordinators.values():
+            listener(coordinator)
+        self._listeners.append(listener)
+
+        @callback
+        def _remove() -> None:
+            self._listeners.remove(listener)
+
+        return _remove
+
+    async def async_sync(
+        self, sites: Iterable[EnergySiteSummary]
+    ) -> list[TeslaEnergySiteCoordinator]:
+        """Match the coordinators to the products list's sites; returns the new ones."""
+        wanted = {site.energy_site_id: site for site in sites}
+        added: list[TeslaEnergySiteCoordinator] = []
+        for site_id, site in wanted.items():
+            if site_id in self.coordinators:
+                continue
+            coordinator = TeslaEnergySiteCoordinator(
+                self.hass,
+                self.entry,
+                self.client.energy_site(site_id),
+                account_id=self.account_id,
+                polling=self.polling,
+                site_name=site.site_name,
+            )
+            # Sites never sleep, so one read now gives the entities real values at start-up;
+            # a failure only delays them (the coordinator keeps polling).
+            await coordinator.async_refresh()
+            self.coordinators[site_id] = coordinator
+            added.append(coordinator)
+            self._start_history_import(coordinator)
+            for listener in list(self._listeners):
+                listener(coordinator)
+        for site_id in set(self.coordinators) - set(wanted):
+            self._forget(self.coordinators.pop(site_id))
+        self.polling.sites = len(self.coordinators)
+        return added
+
+    def _start_history_import(self, coordinator: TeslaEnergySiteCoordinator) -> None:
+        if "recorder" not in self.hass.config.components:
+            return
+        info = coordinator.data.info if coordinator.data else None
+        EnergyStatisticsImporter(
+            self.hass,
+            coordinator.api,
+            site_name=coordinator.device_info.get("name") or "Energy site",
+            gate=self.polling.gate,
+            time_zone=info.installation_time_zone if info else None,
+        ).async_start(self.entry)
+
+    def _forget(self, coordinator: TeslaEnergySiteCoordinator) -> None:
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device(identifiers={(DOMAIN, str(coordinator.site_id))})
+        if device is not None:
+            LOGGER.info("An energy site left the Tesla account; removing its device")
+            registry.async_update_device(device.id, remove_config_entry_id=self.entry.entry_id)
+        self.entry.async_create_background_task(
+            self.hass, coordinator.async_shutdown(), f"{DOMAIN} forget energy site"
+        )
+
+
+async def async_setup_energy_sites(
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    client: TeslaFleetClient,
+    *,
+    sites: Iterable[EnergySiteSummary],
+    scopes: Collection[str],
+    account_id: str,
+    polling: AccountPolling,
+) -> EnergySiteFleet:
+    """The entry's sites, read once; empty without the `energy_device_data` scope."""
+    fleet = EnergySiteFleet(hass, entry, client, account_id=account_id, polling=polling)
+    if ENERGY_READ_SCOPE in scopes:
+        await fleet.async_sync(sites)
+    return fleet
+
+
+@callback
+def async_listen_energy_sites(
+    hass: HomeAssistant, entry: ConfigEntry[Any], listener: SiteListener
+) -> None:
+    """For a platform: `listener` for every site now and later, until the entry unloads."""
+    fleet: EnergySiteFleet | None = getattr(entry.runtime_data, "energy_sites", None)
+    if fleet is None:
+        # Set-up created no site fleet (an entry set up before sites were wired in).
+        return
+    entry.async_on_unload(fleet.async_listen(listener))
+
+
+def async_remove_energy_history(hass: HomeAssistant, site_ids: Iterable[int]) -> None:
+    """When the entry is removed: drop the imported energy statistics of its sites."""
+    async_clear_energy_statistics(hass, site_ids)
