@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from ._parse import as_mapping, opt_str
-from .errors import ResponseFormatError, TeslaConnectionError, error_for_status
+from .errors import AuthenticationError, ResponseFormatError, TeslaConnectionError, error_for_status
 from .transport import TokenProvider, Transport
 from .validation import check_text
 
@@ -125,8 +125,18 @@ async def async_fetch_partner_token(
             f"token request failed: {type(err).__name__}", path="token"
         ) from err
     obj = as_mapping(body)
-    if status >= 400:
+    if status == 429 or status >= 500:
         raise error_for_status(status, obj, path="token")
+    if status >= 400:
+        # The OAuth server refused the app itself (wrong secret, PKCE-only app, bad audience).
+        error = opt_str(obj, "error")
+        raise AuthenticationError(
+            f"partner token refused: {error or status}",
+            status=status,
+            error=error,
+            description=opt_str(obj, "error_description"),
+            path="token",
+        )
     token = opt_str(obj, "access_token")
     if not token:
         raise ResponseFormatError("token answer has no access_token", status=status, path="token")
