@@ -12,14 +12,14 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.tesla_fleet_direct.api.transport import Transport
+from custom_components.tesla_fleet_direct.api import TeslaFleetClient
 from custom_components.tesla_fleet_direct.budget import PollingIntervals
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from custom_components.tesla_fleet_direct.cost_meter import CostMeter
 from custom_components.tesla_fleet_direct.polling import AccountPolling
 from custom_components.tesla_fleet_direct.vehicle_coordinator import (
+    ClientVehicleReader,
     TeslaVehicleCoordinator,
-    TransportVehicleReader,
 )
 from fleet_emulator import Emulator
 
@@ -82,7 +82,7 @@ async def make_rig(
     entry = MockConfigEntry(domain=DOMAIN, unique_id="owner-sub", title="owner")
     entry.add_to_hass(hass)
     meter = CostMeter(hass, entry.entry_id)
-    transport = Transport(
+    client = TeslaFleetClient(
         async_get_clientsession(hass),
         MintedTokens(emulator, scopes),
         base_url=emulator.base_url("na"),
@@ -97,7 +97,7 @@ async def make_rig(
     coordinator = TeslaVehicleCoordinator(
         hass,
         entry,
-        TransportVehicleReader(transport, vin),
+        ClientVehicleReader(client.vehicle(vin)),
         vin=vin,
         account_id="owner-sub",
         device_info=DeviceInfo(identifiers={(DOMAIN, vin)}),

@@ -18,13 +18,15 @@ import probatio as vol
 from .api import TeslaFleetClient
 from .api.errors import AuthenticationError, TeslaFleetError
 from .const import CONF_BASE_URL, CONF_EMULATOR_URL, CONF_REGION, DOMAIN, LOGGER
+from .cost_meter import CostMeter
 from .endpoints import async_use_emulator, get_endpoints
+from .live_data import account_polling, async_setup_vehicles, async_track_budget
 from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 from .services import async_setup_services
 from .token import TeslaTokenManager
 
 # The platforms set up for every entry; the live-data and control parts add theirs here.
-PLATFORMS: list[Platform] = []
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 
 # `emulator_url` is the dev/test switch to the local Fleet API emulator: deliberately not in
 # the UI or the user documentation.
@@ -60,9 +62,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
     endpoints = get_endpoints(hass)
     region = str(entry.data.get(CONF_REGION) or "")
     base_url = endpoints.base_urls.get(region) or entry.data.get(CONF_BASE_URL)
+    # Counts every billed request (the budget and the cost sensors read it).
+    meter = CostMeter(hass, entry.entry_id)
+    await meter.async_load()
     client = TeslaFleetClient(
         async_get_clientsession(hass),
         tokens,
+        on_request=meter.record,
         base_url=base_url,
         region_urls=endpoints.base_urls,
         trusted_hosts=endpoints.trusted_hosts,
@@ -87,17 +93,37 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
             data={**entry.data, CONF_REGION: moved, CONF_BASE_URL: endpoints.base_url(moved)},
         )
         region = moved
+    polling = account_polling(entry.options, meter, products)
+    vehicles = async_setup_vehicles(
+        hass,
+        entry,
+        client,
+        account_id=entry.unique_id or entry.entry_id,
+        scopes=tokens.scopes,
+        products=products,
+        polling=polling,
+    )
     entry.runtime_data = TeslaFleetDirectData(
         client=client,
         tokens=tokens,
         scopes=tokens.scopes,
         region=region,
         products=products,
+        meter=meter,
+        polling=polling,
+        vehicles=vehicles,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    vehicles.async_start()
+    async_track_budget(hass, entry, polling)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> None:
+    """Forget what the removed account's requests cost."""
+    await CostMeter(hass, entry.entry_id).async_remove()

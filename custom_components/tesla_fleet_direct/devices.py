@@ -33,6 +33,7 @@ class VehicleFleet:
         self._factory = factory
         self.coordinators: dict[str, TeslaVehicleCoordinator] = {}
         self._listeners: list[VehicleListener] = []
+        self._started = False
 
     @callback
     def async_listen(self, listener: VehicleListener) -> Callable[[], None]:
@@ -63,10 +64,28 @@ class VehicleFleet:
             added.append(coordinator)
             for listener in list(self._listeners):
                 listener(coordinator)
+            if self._started:
+                # Debounced, so the new entities have registered the data they need first.
+                self.entry.async_create_background_task(
+                    self.hass, coordinator.async_request_refresh(), f"{DOMAIN} new vehicle"
+                )
         for vin in set(self.coordinators) - set(vehicles):
             coordinator = self.coordinators.pop(vin)
             self._remove_device(coordinator)
         return added
+
+    @callback
+    def async_start(self) -> None:
+        """First poll of every car, in the background: set-up never waits on a car.
+
+        Called once the platforms have added their entities, so the first data request
+        already asks for everything the enabled entities show.
+        """
+        self._started = True
+        for coordinator in self.coordinators.values():
+            self.entry.async_create_background_task(
+                self.hass, coordinator.async_refresh(), f"{DOMAIN} first poll"
+            )
 
     def _remove_device(self, coordinator: TeslaVehicleCoordinator) -> None:
         registry = dr.async_get(self.hass)

@@ -8,6 +8,9 @@ from homeassistant.config_entries import ConfigEntry
 
 from .api import TeslaFleetClient
 from .api.models import Products
+from .cost_meter import CostMeter
+from .devices import VehicleFleet
+from .polling import AccountPolling
 from .token import TeslaTokenManager
 
 
@@ -24,6 +27,10 @@ class TeslaFleetDirectData:
     scopes: frozenset[str]
     region: str
     products: Products
+    # Live data: billed-request counts, the account's budget and 429 gate, one coordinator per car.
+    meter: CostMeter
+    polling: AccountPolling
+    vehicles: VehicleFleet
 
 
 type TeslaFleetDirectConfigEntry = ConfigEntry[TeslaFleetDirectData]

@@ -29,8 +29,7 @@ from .api.errors import (
     TeslaFleetError,
     VehicleUnavailableError,
 )
-from .api.models import VehicleSummary
-from .api.vehicle_data import VehicleData
+from .api.vehicle import VehicleApi
 from .budget import Activity
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
@@ -60,32 +59,20 @@ class VehicleReader(Protocol):
         """The `vehicle_data` response (sections by name) for the given endpoints."""
 
 
-class TransportVehicleReader:
-    """`VehicleReader` over the client's transport (state check and vehicle_data only)."""
+class ClientVehicleReader:
+    """`VehicleReader` over the client's `VehicleApi` (never its wake-up or commands)."""
 
-    def __init__(self, transport: _Requester, vin: str) -> None:
-        """Read the car `vin` through `transport`."""
-        self._transport = transport
-        self._path = f"/api/1/vehicles/{vin}"
+    def __init__(self, api: VehicleApi) -> None:
+        """Read the car `api` addresses."""
+        self._api = api
 
     async def state(self) -> str:
         """The free state check; never wakes the car."""
-        answer = await self._transport.request("GET", self._path)
-        return VehicleSummary.parse(answer, path=self._path).state
+        return (await self._api.state()).state
 
     async def vehicle_data(self, endpoints: Collection[str]) -> Mapping[str, Any]:
         """One billed data request for exactly `endpoints`."""
-        path = f"{self._path}/vehicle_data"
-        answer = await self._transport.request(
-            "GET", path, params={"endpoints": ";".join(endpoints)}
-        )
-        return VehicleData.parse(answer, path=path).raw
-
-
-class _Requester(Protocol):
-    async def request(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None
-    ) -> Any: ...
+        return (await self._api.vehicle_data(endpoints)).raw
 
 
 @dataclass(frozen=True, slots=True)

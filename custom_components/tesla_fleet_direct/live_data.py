@@ -1,0 +1,153 @@
+"""Entry set-up for live data: cost meter, budget, a coordinator and a device per car.
+
+Nothing here waits on a car: devices and entities come from the products list at once; each
+car's first poll (the free state check) runs in the background, and a sleeping car's entities
+show their restored values until it wakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.event import async_track_time_interval
+
+from .api import TeslaFleetClient
+from .api.errors import TeslaFleetError
+from .api.models import Products
+from .budget import Plan
+from .const import DOMAIN, LOGGER
+from .cost_meter import CostMeter
+from .devices import VehicleFleet
+from .options_flow import budget_from_options, intervals_from_options
+from .polling import AccountPolling
+from .vehicle_coordinator import ClientVehicleReader, TeslaVehicleCoordinator
+
+# How often the products list is read to notice cars that joined or left the account
+# (4 data requests a day).
+PRODUCTS_INTERVAL: Final = timedelta(hours=6)
+BUDGET_CHECK_INTERVAL: Final = timedelta(minutes=30)
+ISSUE_LIMITED: Final = "budget_limited"
+ISSUE_SPENT: Final = "budget_spent"
+
+MODEL_NAMES: Final[Mapping[str, str]] = {
+    "3": "Model 3",
+    "Y": "Model Y",
+    "S": "Model S",
+    "X": "Model X",
+}
+
+
+def vehicle_device_info(vin: str, product: Mapping[str, Any]) -> DeviceInfo:
+    """The device of one car, by VIN (shared by every account that sees the car)."""
+    model = MODEL_NAMES.get(vin[3:4], "Tesla") if len(vin) >= 4 else "Tesla"
+    return DeviceInfo(
+        identifiers={(DOMAIN, vin)},
+        manufacturer="Tesla",
+        model=model,
+        name=str(product.get("display_name") or model),
+        serial_number=vin,
+    )
+
+
+def account_polling(
+    options: Mapping[str, Any], meter: CostMeter, products: Products
+) -> AccountPolling:
+    """The account's budget and rate-limit state from the entry's options."""
+    return AccountPolling(
+        spent_usd=meter.month_cost_usd,
+        intervals=intervals_from_options(options),
+        budget_usd=budget_from_options(options),
+        vehicles=len(products.vehicles),
+        sites=len(products.energy_sites),
+    )
+
+
+def async_setup_vehicles(
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    client: TeslaFleetClient,
+    *,
+    account_id: str,
+    scopes: frozenset[str],
+    products: Products,
+    polling: AccountPolling,
+) -> VehicleFleet:
+    """A coordinator per car in the products list; more as cars join the account."""
+
+    def create(product: Mapping[str, Any]) -> TeslaVehicleCoordinator:
+        vin = str(product["vin"])
+        return TeslaVehicleCoordinator(
+            hass,
+            entry,
+            ClientVehicleReader(client.vehicle(vin)),
+            vin=vin,
+            account_id=account_id,
+            device_info=vehicle_device_info(vin, product),
+            scopes=scopes,
+            polling=polling,
+        )
+
+    fleet = VehicleFleet(hass, entry, create)
+    fleet.async_sync(v.raw for v in products.vehicles)
+
+    async def refresh_products(_now: Any) -> None:
+        try:
+            current = await client.products()
+        except TeslaFleetError as err:
+            LOGGER.debug("Products list not read: %s", err)
+            return
+        fleet.async_sync(v.raw for v in current.vehicles)
+        polling.vehicles = len(fleet.coordinators)
+
+    entry.async_on_unload(async_track_time_interval(hass, refresh_products, PRODUCTS_INTERVAL))
+    return fleet
+
+
+def async_update_budget_issue(
+    hass: HomeAssistant, entry: ConfigEntry[Any], polling: AccountPolling
+) -> Plan:
+    """File or clear the repair issue that explains a budget-throttled polling."""
+    current = polling.plan()
+    placeholders = {
+        "budget": f"{polling.budget_usd:.2f}",
+        "spent": f"{polling.spent_usd():.2f}",
+        "needed": f"{current.budget_needed_usd:.2f}",
+        "interval": str(round(current.active / 60)),
+    }
+    for key, active in (
+        (ISSUE_SPENT, current.paused),
+        (ISSUE_LIMITED, current.beyond_noticeable and not current.paused),
+    ):
+        issue_id = f"{key}_{entry.entry_id}"
+        if active:
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=key,
+                translation_placeholders=placeholders,
+            )
+        else:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    return current
+
+
+def async_track_budget(
+    hass: HomeAssistant, entry: ConfigEntry[Any], polling: AccountPolling
+) -> None:
+    """Keep the budget repair issue current (at set-up and every half hour)."""
+    async_update_budget_issue(hass, entry, polling)
+
+    @callback
+    def check(_now: Any) -> None:
+        async_update_budget_issue(hass, entry, polling)
+
+    entry.async_on_unload(async_track_time_interval(hass, check, BUDGET_CHECK_INTERVAL))
