@@ -278,7 +278,7 @@ async def test_plain_command_to_a_signing_car_says_signing_required(rig: Rig) ->
         await rig.client.vehicle(MY).door_unlock()
 
 
-async def test_signed_path_returns_the_same_result_type(rig: Rig) -> None:
+def _paired_signer(rig: Rig) -> SignedCommands:
     key = ec.generate_private_key(ec.SECP256R1())
     pem = (
         key.public_key()
@@ -286,9 +286,13 @@ async def test_signed_path_returns_the_same_result_type(rig: Rig) -> None:
         .decode()
     )
     rig.emulator.world.security[MY].pair(pem, "owner")
-    signed = SignedCommands(
+    return SignedCommands(
         key, lambda vin: rig.client.vehicle(vin).signed_command, clock=rig.emulator.clock
     )
+
+
+async def test_signed_path_returns_the_same_result_type(rig: Rig) -> None:
+    signed = _paired_signer(rig)
     vehicle = rig.client.vehicle(MY)
     vehicle.use_signed_commands(partial(signed.execute, MY))
     assert vehicle.signs_commands
@@ -296,6 +300,32 @@ async def test_signed_path_returns_the_same_result_type(rig: Rig) -> None:
     assert rig.emulator.vehicle(MY).locked is False
     assert {r.path for r in rig.records} == {f"/api/1/vehicles/{MY}/signed_command"}
     assert {r.category for r in rig.records} == {"command"}
+
+
+async def test_client_signs_for_cars_whose_products_say_so(rig: Rig) -> None:
+    rig.client.set_command_signer(_paired_signer(rig))
+    await rig.client.products()
+    assert rig.client.vehicle(MY).signs_commands
+    assert not rig.client.vehicle(M3).signs_commands
+    rig.records.clear()
+    assert (await rig.client.vehicle(MY).auto_conditioning_start()).result
+    assert (await rig.client.vehicle(M3).auto_conditioning_start()).result
+    assert rig.emulator.vehicle(MY).climate_on
+    assert rig.emulator.vehicle(M3).climate_on
+    assert f"/api/1/vehicles/{MY}/command/auto_conditioning_start" not in rig.paths()
+    assert f"/api/1/vehicles/{M3}/command/auto_conditioning_start" in rig.paths()
+
+
+async def test_signing_refusal_is_retried_signed_once_and_remembered(rig: Rig) -> None:
+    rig.client.set_command_signer(_paired_signer(rig))
+    vehicle = rig.client.vehicle(MY)  # signing mode not known yet
+    assert (await vehicle.door_unlock()).result
+    assert rig.emulator.vehicle(MY).locked is False
+    plain = f"/api/1/vehicles/{MY}/command/door_unlock"
+    assert [r.status for r in rig.records if r.path == plain] == [403]
+    assert vehicle.signs_commands
+    assert (await vehicle.door_lock()).result
+    assert f"/api/1/vehicles/{MY}/command/door_lock" not in rig.paths()
 
 
 async def test_commands_to_one_car_run_one_at_a_time(rig: Rig) -> None:

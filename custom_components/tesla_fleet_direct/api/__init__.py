@@ -60,7 +60,7 @@ from .models import (
 from .partner import PartnerAccount, PartnerApi, StaticTokenProvider, async_fetch_partner_token
 from .regions import FLEET_API_URLS, TESLA_HOSTS
 from .transport import TokenProvider, parse_retry_after
-from .vehicle import VehicleApi
+from .vehicle import CommandSigner, VehicleApi
 from .vehicle_commands import CabinOverheatTemp, ClimateKeeperMode, SeatCooler
 from .vehicle_data import (
     ChargeState,
@@ -88,6 +88,7 @@ __all__ = [
     "ChargeState",
     "ClimateKeeperMode",
     "ClimateState",
+    "CommandSigner",
     "CommandFailedError",
     "CommandResult",
     "DriveState",

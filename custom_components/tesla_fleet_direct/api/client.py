@@ -16,7 +16,7 @@ from .regions import FLEET_API_URLS, TESLA_HOSTS
 from .transport import TokenProvider, Transport
 from .users import UsersApi
 from .validation import check_text
-from .vehicle import Sleep, VehicleApi
+from .vehicle import CommandSigner, Sleep, VehicleApi
 
 
 class TeslaFleetClient:
@@ -35,11 +35,13 @@ class TeslaFleetClient:
         region_urls: Mapping[str, str] = FLEET_API_URLS,
         category_rules: Sequence[CategoryRule] | None = None,
         sleep: Sleep = asyncio.sleep,
+        command_signer: CommandSigner | None = None,
     ) -> None:
         """`session` and `token_provider` are injected; the rest has Tesla's defaults.
 
         `region_urls`/`trusted_hosts` swap Tesla for the emulator; `category_rules` replaces
-        the request-accounting table; `sleep` is how waits between wake polls happen.
+        the request-accounting table; `sleep` is how waits between wake polls happen;
+        `command_signer` signs commands for cars that require it (see `set_command_signer`).
         """
         classifier = RequestClassifier(category_rules) if category_rules is not None else None
         self.transport = Transport(
@@ -55,6 +57,7 @@ class TeslaFleetClient:
         )
         self.users = UsersApi(self.transport)
         self._sleep = sleep
+        self._command_signer = command_signer
         self._vehicles: dict[str, VehicleApi] = {}
         self._sites: dict[int, EnergySiteApi] = {}
 
@@ -66,14 +69,20 @@ class TeslaFleetClient:
     async def products(self) -> Products:
         """Everything on the account, split into vehicles and energy sites."""
         path = "/api/1/products"
-        return Products.parse(await self.transport.request("GET", path), path=path)
+        products = Products.parse(await self.transport.request("GET", path), path=path)
+        for summary in products.vehicles:
+            self.vehicle(summary.vin).note_summary(summary)
+        return products
 
     async def vehicles(self) -> list[VehicleSummary]:
         """The vehicle list with each car's state (never wakes a car)."""
         path = "/api/1/vehicles"
         response = await self.transport.request("GET", path)
         items: list[Any] = response if isinstance(response, list) else []
-        return [VehicleSummary.parse(item, path=path) for item in items]
+        return [
+            self.vehicle(summary.vin).note_summary(summary)
+            for summary in (VehicleSummary.parse(item, path=path) for item in items)
+        ]
 
     async def fleet_status(self, vins: Iterable[str]) -> FleetStatus:
         """Which cars have our virtual key and which need signed commands."""
@@ -85,8 +94,17 @@ class TeslaFleetClient:
     def vehicle(self, vin: str) -> VehicleApi:
         """One car's endpoints; the same object for the same VIN (shared lock and wake)."""
         if vin not in self._vehicles:
-            self._vehicles[vin] = VehicleApi(self.transport, vin, sleep=self._sleep)
+            self._vehicles[vin] = VehicleApi(
+                self.transport, vin, sleep=self._sleep, signer=lambda: self._command_signer
+            )
         return self._vehicles[vin]
+
+    def set_command_signer(self, signer: CommandSigner | None) -> None:
+        """Sign commands for cars whose products/state say `command_signing: required`.
+
+        `SignedCommands(key, lambda vin: client.vehicle(vin).signed_command)` fits.
+        """
+        self._command_signer = signer
 
     def energy_site(self, site_id: int | str) -> EnergySiteApi:
         """One energy site's endpoints."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from functools import partial
 import logging
-from typing import Any
+from typing import Any, Protocol
 
-from .errors import ResponseFormatError, WakeTimeoutError
+from .errors import ResponseFormatError, SigningRequiredError, WakeTimeoutError
 from .models import CommandResult, VehicleSummary
 from .transport import Transport
 from .vehicle_commands import CHARGING_AMPS_MAX, VehicleCommands
@@ -28,11 +29,25 @@ type Sleep = Callable[[float], Awaitable[None]]
 type SignedExecutor = Callable[[str, Mapping[str, Any]], Awaitable[Any]]
 
 
+class CommandSigner(Protocol):
+    """The account's signed-command path (the signing package's `SignedCommands`)."""
+
+    async def execute(self, vin: str, command: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Sign and send one REST-named command; returns an object with result/reason."""
+
+
 class VehicleApi(VehicleCommands):
     """Endpoints of one car."""
 
-    def __init__(self, transport: Transport, vin: str, *, sleep: Sleep = asyncio.sleep) -> None:
-        """Bind to one VIN of the account."""
+    def __init__(
+        self,
+        transport: Transport,
+        vin: str,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        signer: Callable[[], CommandSigner | None] = lambda: None,
+    ) -> None:
+        """Bind to one VIN; `signer()` gives the account's signed path once it is set up."""
         self._transport = transport
         self.vin = vin
         self._path = f"/api/1/vehicles/{vin}"
@@ -41,14 +56,23 @@ class VehicleApi(VehicleCommands):
         self._command_lock = asyncio.Lock()
         self._wake: asyncio.Task[VehicleSummary] | None = None
         self._signed: SignedExecutor | None = None
+        self._signer = signer
+        # From the last summary Tesla gave (products, vehicles, state, wake_up).
+        self.command_signing: str | None = None
         self._max_amps: int | None = None
+
+    def note_summary(self, summary: VehicleSummary) -> VehicleSummary:
+        """Remember what a summary says about the car (e.g. whether it needs signing)."""
+        if summary.command_signing is not None:
+            self.command_signing = summary.command_signing
+        return summary
 
     # --- reading ----------------------------------------------------------------------------
 
     async def state(self) -> VehicleSummary:
         """`GET /vehicles/{vin}`: online/asleep/offline without waking the car."""
         response = await self._transport.request("GET", self._path)
-        return VehicleSummary.parse(response, path=self._path)
+        return self.note_summary(VehicleSummary.parse(response, path=self._path))
 
     async def vehicle_data(self, sections: Iterable[Section | str] | None = None) -> VehicleData:
         """Live data for the chosen sections (Tesla's default set when None); 408 if asleep."""
@@ -78,7 +102,8 @@ class VehicleApi(VehicleCommands):
     async def wake_up(self) -> VehicleSummary:
         """`POST wake_up` (billed as a wake); the answer's state is usually not online yet."""
         path = f"{self._path}/wake_up"
-        return VehicleSummary.parse(await self._transport.request("POST", path), path=path)
+        response = await self._transport.request("POST", path)
+        return self.note_summary(VehicleSummary.parse(response, path=path))
 
     async def wait_until_online(self, max_wait: float = WAKE_TIMEOUT_S) -> VehicleSummary:
         """Wake the car unless it already is, then poll the free state until online.
@@ -124,25 +149,46 @@ class VehicleApi(VehicleCommands):
     # --- commands ---------------------------------------------------------------------------
 
     def use_signed_commands(self, executor: SignedExecutor | None) -> None:
-        """Route `command` through the Vehicle Command Protocol (None: back to plain REST)."""
+        """Always route this car's commands through `executor` (None: decide as usual)."""
         self._signed = executor
 
     @property
     def signs_commands(self) -> bool:
-        """Whether commands go over the signed path."""
-        return self._signed is not None
+        """Whether the next command goes over the signed path."""
+        return self._executor() is not None
+
+    def _executor(self) -> SignedExecutor | None:
+        if self._signed is not None:
+            return self._signed
+        signer = self._signer()
+        if signer is not None and self.command_signing == "required":
+            return partial(signer.execute, self.vin)
+        return None
 
     def charging_amps_limit(self) -> int:
         """The car's own maximum once `vehicle_data` reported it, else Tesla's 48 A."""
         return self._max_amps or CHARGING_AMPS_MAX
 
     async def command(self, name: str, params: Mapping[str, Any] | None = None) -> CommandResult:
-        """Send one command (one at a time per car); `result: false` is returned, not raised."""
+        """Send one command (one at a time per car); `result: false` is returned, not raised.
+
+        Signed when the car needs it and the account has a signer; a plain command that Tesla
+        refuses for want of signing is sent once more, signed, and the car remembered.
+        """
+        body = dict(params or {})
         async with self._command_lock:
-            if self._signed is not None:
-                return CommandResult.from_outcome(await self._signed(name, dict(params or {})))
+            if (executor := self._executor()) is not None:
+                return CommandResult.from_outcome(await executor(name, body))
             path = f"{self._path}/command/{name}"
-            response = await self._transport.request("POST", path, json_body=dict(params or {}))
+            try:
+                response = await self._transport.request("POST", path, json_body=body)
+            except SigningRequiredError:
+                if self._signer() is None:
+                    raise
+                self.command_signing = "required"
+                executor = self._executor()
+                assert executor is not None
+                return CommandResult.from_outcome(await executor(name, body))
             return CommandResult.parse(response, path=path)
 
     async def signed_command(self, routable_message: str) -> str:
