@@ -1,0 +1,410 @@
+"""Sign-in through Home Assistant's flow manager, the real callback view and the emulator's OAuth."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+import html
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
+
+from custom_components.tesla_fleet_direct.application_credentials import DATA_AUTHORIZE_URL
+from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.token import token_scopes
+from fleet_emulator import Emulator
+from fleet_emulator.scenario import AccountSpec
+
+from .common import CLIENT_ID, PKCE_CLIENT_ID, async_setup_domain, setup_integration
+
+pytestmark = pytest.mark.usefixtures("current_request_with_host")
+
+ALL_OPTIONAL = [
+    "user_data",
+    "vehicle_device_data",
+    "vehicle_location",
+    "vehicle_cmds",
+    "vehicle_charging_cmds",
+    "energy_device_data",
+    "energy_cmds",
+]
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+_ACTION = re.compile(r'<form method="post" action="([^"]+)">')
+
+type Result = dict[str, Any]
+
+
+async def _tesla_page(
+    url: str,
+    *,
+    grant: list[str] | None = None,
+    decision: str = "allow",
+    account: str | None = None,
+) -> str:
+    """Act as the user on the emulator's consent page; returns the redirect target.
+
+    `grant=None` and no account: the emulator's auto-approve (everything asked for).
+    """
+    async with aiohttp.ClientSession() as session:
+        if grant is None and account is None and decision == "allow":
+            auto = str(URL(url).update_query({"emulator_auto_approve": "1"}))
+            async with session.get(auto, allow_redirects=False) as response:
+                assert response.status == 302, await response.text()
+                return response.headers["Location"]
+        async with session.get(url) as response:
+            assert response.status == 200
+            page = await response.text()
+        form: list[tuple[str, str]] = [
+            (name, html.unescape(value)) for name, value in _HIDDEN.findall(page)
+        ]
+        form += [("grant", scope) for scope in (grant or [])]
+        form += [("decision", decision), ("account", account or "owner")]
+        action = _ACTION.search(page)
+        assert action is not None
+        async with session.post(action.group(1), data=form, allow_redirects=False) as response:
+            assert response.status == 302, await response.text()
+            return response.headers["Location"]
+
+
+async def _callback(hass_client_no_auth: ClientSessionGenerator, location: str) -> None:
+    """The browser arrives back at Home Assistant's OAuth callback."""
+    target = urlsplit(location)
+    assert target.path == "/auth/external/callback"
+    client = await hass_client_no_auth()
+    response = await client.get(f"{target.path}?{target.query}")
+    assert response.status == 200
+
+
+async def _sign_in(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    result: Result,
+    **page: Any,
+) -> Result:
+    """From the external step to the flow's next result, through Tesla's page and the callback."""
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    await _callback(hass_client_no_auth, await _tesla_page(result["url"], **page))
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+async def _start(hass: HomeAssistant, scopes: list[str] | None = None) -> Result:
+    """A new flow, past the scopes step."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "scopes"
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"scopes": scopes if scopes is not None else ALL_OPTIONAL}
+    )
+
+
+async def test_full_sign_in(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """All scopes, the emulator's real OAuth server: one entry for the account, loaded."""
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    query = parse_qs(urlsplit(result["url"]).query)
+    assert result["url"].startswith(f"{emulator.url}/oauth2/v3/authorize?")
+    assert query["scope"][0].split() == ["openid", "offline_access", *ALL_OPTIONAL]
+    assert query["prompt_missing_scopes"] == ["true"]
+    assert query["client_id"] == [CLIENT_ID]
+    assert "code_challenge" not in query  # an app with a secret uses the secret
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.title == "Emulated Owner"
+    assert entry.unique_id == emulator.world.accounts["owner"].sub
+    assert entry.data["region"] == "na"
+    assert entry.data["base_url"] == emulator.base_url("na")
+    assert entry.data["auth_implementation"] == DOMAIN
+    token = entry.data["token"]
+    assert token["refresh_token"].startswith("NA_")
+    assert token["expires_at"] > 0
+    assert token_scopes(token["access_token"]) == {"openid", "offline_access", *ALL_OPTIONAL}
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_scopes_step_needs_one_scope(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Nothing ticked: the form says so instead of sending the user to Tesla for nothing."""
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass, scopes=[])
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "no_scopes"}
+
+
+async def test_open_source_app_uses_pkce(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """An app without a secret signs in with PKCE (the emulator refuses it otherwise)."""
+    await async_setup_domain(hass, emulator, client_id=PKCE_CLIENT_ID, client_secret="none")
+    result = await _start(hass)
+    query = parse_qs(urlsplit(result["url"]).query)
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["client_id"] == [PKCE_CLIENT_ID]
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_unticked_scope_shows_missing_features(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Location unticked on Tesla's page: the user is told, continues, and the entry lacks it."""
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    granted = [scope for scope in ALL_OPTIONAL if scope != "vehicle_location"]
+
+    result = await _sign_in(hass, hass_client_no_auth, result, grant=granted)
+
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "missing_scopes"
+    assert result["menu_options"] == ["finish", "scopes"]
+    assert "Vehicle location" in result["description_placeholders"]["missing"]
+    assert "Vehicle data" not in result["description_placeholders"]["missing"]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "finish"}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    scopes = token_scopes(result["result"].data["token"]["access_token"])
+    assert "vehicle_location" not in scopes
+    assert "vehicle_device_data" in scopes
+
+
+async def test_go_back_and_grant_missing_scope(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Going back from the notice leads to Tesla's page again; granting everything finishes."""
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    result = await _sign_in(
+        hass, hass_client_no_auth, result, grant=["vehicle_device_data", "energy_device_data"]
+    )
+    assert result["step_id"] == "missing_scopes"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "scopes"}
+    )
+    assert result["step_id"] == "scopes"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"scopes": ALL_OPTIONAL}
+    )
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert token_scopes(result["result"].data["token"]["access_token"]) >= set(ALL_OPTIONAL)
+
+
+async def test_denied_consent(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Deny on Tesla's page: the flow ends, no entry."""
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+
+    result = await _sign_in(hass, hass_client_no_auth, result, decision="deny")
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "user_rejected_authorize"
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_wrong_client_secret(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Tesla refuses the secret at the code exchange: the abort says to check the credentials."""
+    await async_setup_domain(hass, emulator, client_secret="not-the-secret")
+    result = await _start(hass)
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "invalid_client"
+
+
+async def test_discovery_unreachable_uses_known_url(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Discovery fails: the known authorize URL is used, and discovery is tried again later."""
+    emulator.faults.inject("/oauth2/v3/thirdparty/*", 503)
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    assert result["url"].startswith(f"{emulator.url}/oauth2/v3/authorize?")
+    assert not emulator.faults.rules  # discovery was asked
+    assert DATA_AUTHORIZE_URL not in hass.data  # a failure is not remembered
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert hass.data[DATA_AUTHORIZE_URL] == f"{emulator.url}/oauth2/v3/authorize"
+
+
+async def test_discovery_read_once_and_untrusted_url_ignored(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A discovery answer pointing off Tesla's hosts is ignored; a good answer is read once."""
+    emulator.faults.inject(
+        "/oauth2/v3/thirdparty/*",
+        200,
+        body={"authorization_endpoint": "https://phish.example/oauth2/v3/authorize"},
+    )
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    assert result["url"].startswith(f"{emulator.url}/oauth2/v3/authorize?")
+    hass.config_entries.flow.async_abort(result["flow_id"])
+
+    # Cached now: a fault on the discovery URL is never reached by the next sign-in.
+    fault = emulator.faults.inject("/oauth2/v3/thirdparty/*", 503)
+    result = await _start(hass)
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert fault in emulator.faults.rules
+
+
+async def test_region_moved_is_resolved(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """The token says North America but Tesla answers 421: the entry is made for Europe."""
+    issue = emulator.tokens.issue
+
+    def issue_then_move(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        answer = issue(*args, **kwargs)
+        # The account moves after its token named the old region (a stale `ou_code`).
+        emulator.world.accounts["owner"] = replace(emulator.world.accounts["owner"], region="eu")
+        return answer
+
+    emulator.tokens.issue = issue_then_move  # type: ignore[method-assign]
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].data["region"] == "eu"
+    assert result["result"].data["base_url"] == emulator.base_url("eu")
+    statuses = [(e.path, e.status) for e in emulator.ledger.entries if "products" in e.path]
+    # The flow's own look-up; the entry's set-up afterwards goes straight to Europe.
+    assert statuses == [
+        ("/na/api/1/products", 421),
+        ("/eu/api/1/products", 200),
+        ("/eu/api/1/products", 200),
+    ]
+
+
+async def test_account_without_usable_products(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """An account with nothing on it: a clear abort instead of an empty entry."""
+    emulator.world.accounts["empty"] = AccountSpec("empty", email="empty@example.com")
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+
+    result = await _sign_in(hass, hass_client_no_auth, result, grant=ALL_OPTIONAL, account="empty")
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_products"
+
+
+async def test_same_account_twice(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """The account is already set up: abort, the existing entry untouched."""
+    entry = await setup_integration(hass, emulator)
+    token = entry.data["token"]
+    result = await _start(hass)
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert entry.data["token"] == token
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def _reauth(hass: HomeAssistant, entry: Any) -> Result:
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+
+async def test_reauth_same_account(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Reauth signs the same account in again: new tokens in the same entry, loaded again."""
+    entry = await setup_integration(hass, emulator)
+    old_refresh = entry.data["token"]["refresh_token"]
+    emulator.revoke_refresh_tokens("owner")
+    result = await _reauth(hass, entry)
+    assert "vehicle_cmds" in parse_qs(urlsplit(result["url"]).query)["scope"][0]
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"]["refresh_token"] != old_refresh
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth_other_account(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Signing in as someone else during reauth aborts and keeps the entry's account."""
+    emulator.world.accounts["other"] = AccountSpec("other", email="other@example.com")
+    entry = await setup_integration(hass, emulator)
+    token = entry.data["token"]
+    result = await _reauth(hass, entry)
+
+    result = await _sign_in(hass, hass_client_no_auth, result, grant=ALL_OPTIONAL, account="other")
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert entry.data["token"] == token
+
+
+async def test_reconfigure_adds_a_scope(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Granting vehicle commands later: same entry, new token with the scope, reloaded."""
+    first = [scope for scope in ALL_OPTIONAL if scope != "vehicle_cmds"]
+    entry = await setup_integration(hass, emulator, scopes=["openid", "offline_access", *first])
+    assert "vehicle_cmds" not in entry.runtime_data.scopes
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "scopes"
+    schema_default = _default(result, "scopes")
+    assert schema_default == first
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"scopes": ALL_OPTIONAL}
+    )
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert "vehicle_cmds" in entry.runtime_data.scopes
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+def _default(result: Result, field: str) -> Any:
+    """The default a form shows for a field."""
+    for key in result["data_schema"].schema:
+        if str(key) == field:
+            default: Callable[[], Any] = key.default
+            return default()
+    raise AssertionError(f"{field} not in the form")
