@@ -7,8 +7,7 @@ wording are the same everywhere.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -16,26 +15,38 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.hass_dict import HassKey
 
+from .api.errors import (
+    CommandFailedError,
+    InvalidArgumentError,
+    MissingScopeError,
+    RateLimitedError,
+    SigningRequiredError,
+    TeslaConnectionError,
+    TeslaFleetError,
+    VehicleUnavailableError,
+    WakeTimeoutError,
+)
 from .api.signing import SigningError
+from .api.vehicle import VehicleApi
 from .const import DOMAIN, LOGGER
+from .devices import async_listen_vehicles
+from .entity import TeslaVehicleEntity
 from .signing_repairs import (
     async_clear_key_not_paired_issue,
     async_create_key_not_paired_issue,
     async_signing_error,
 )
+from .vehicle_coordinator import TeslaVehicleCoordinator
 
 # Reasons Tesla gives with `result: false` that mean "the car is already as you asked".
 BENIGN_REASONS = frozenset({"already_set", "not_charging", "requested", "is_charging"})
 # Reasons meaning the car only accepts signed commands.
 SIGNING_REASONS = frozenset({"unsigned_cmds_hardlocked"})
-# Waking: one wake_up, then the free state endpoint every few seconds for a bounded time.
-# Bounded by a count, not a clock, so a stalled clock can never make the wait endless.
-WAKE_POLL_INTERVAL = 5.0
-WAKE_POLLS = 12  # 60 s; Tesla cars typically wake in 10-30 s
-
-ONLINE = "online"
+type Updates = Mapping[str, Mapping[str, Any]]
 # One commander per car, shared by its entities and the actions (VIN -> commander).
 COMMANDERS: HassKey[dict[str, VehicleCommander]] = HassKey(f"{DOMAIN}_commanders")
 
@@ -48,35 +59,11 @@ class CommandOutcome:
     reason: str = ""
 
 
-class CommandError(Exception):
-    """Why the API could not run a command, in the categories this module acts on."""
-
-
-class VehicleAsleepError(CommandError):
-    """HTTP 408: the car is asleep or offline."""
-
-
-class RateLimitedError(CommandError):
-    """HTTP 429: too many requests; `retry_after` seconds until the next may go."""
-
-    def __init__(self, retry_after: float | None) -> None:
-        """Keep the wait Tesla asked for."""
-        super().__init__(f"rate limited, retry after {retry_after}")
-        self.retry_after = retry_after
-
-
-class SigningRequiredError(CommandError):
-    """HTTP 403: the car only accepts commands signed with a paired key."""
-
-
 class VehicleCommandApi(Protocol):
     """What the commander needs from the vehicle API client."""
 
-    async def async_state(self) -> str:
-        """The free state check: online, asleep or offline (never wakes the car)."""
-
-    async def async_wake_up(self) -> str:
-        """Ask the car to wake; returns the state reported with the answer."""
+    async def async_ensure_online(self) -> None:
+        """Fresh (free) state check; if not online, wake (shared, bounded) and wait."""
 
     async def async_command(
         self, name: str, params: Mapping[str, Any] | None = None
@@ -114,7 +101,7 @@ def _number(value: float) -> str:
 
 
 class VehicleCommander:
-    """Runs commands for one car; waking is shared by everything that commands it."""
+    """Runs commands for one car (the client shares one wake per car among all callers)."""
 
     def __init__(
         self,
@@ -122,105 +109,87 @@ class VehicleCommander:
         api: VehicleCommandApi,
         car: CarIdentity,
         *,
-        on_success: Callable[[], Awaitable[None]] | None = None,
-        on_awake: Callable[[], None] | None = None,
+        on_success: Callable[[Updates | None], Awaitable[None]] | None = None,
         location: Callable[[], tuple[float, float] | None] | None = None,
     ) -> None:
-        """`on_success` asks the coordinator for a confirming refresh."""
-        self._hass = hass
+        """`on_success(updates)` shows the command's effect at once and asks for a refresh."""
+        self.hass = hass
         self._api = api
         self.car = car
         self._on_success = on_success
-        self._on_awake = on_awake
         self._location = location
-        self._wake: asyncio.Future[None] | None = None
 
-    async def async_send(self, command: str, params: Mapping[str, Any] | None = None) -> None:
-        """Wake the car if a fresh state check says so, run the command, map the answer."""
+    async def async_send(
+        self,
+        command: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        updates: Updates | None = None,
+    ) -> None:
+        """Wake the car if a fresh state check says so, run the command, map the answer.
+
+        `updates` are the vehicle data fields the command changes (by section); they are shown
+        at once on success, before the confirming refresh.
+        """
         with self._errors():
-            if await self._api.async_state() != ONLINE:
-                await self.async_wake_up()
+            await self._api.async_ensure_online()
             try:
-                outcome = await self._api.async_command(command, params)
-            except VehicleAsleepError:
+                outcome = await self._command(command, params)
+            except VehicleUnavailableError:
                 # The state check said online but the car fell asleep (or was misreported):
                 # wake it and try exactly once more.
                 LOGGER.debug("%s answered 408 to %s; waking and retrying", self.car.name, command)
-                await self.async_wake_up()
-                outcome = await self._api.async_command(command, params)
+                await self._api.async_ensure_online()
+                outcome = await self._command(command, params)
         self._check(command, outcome)
         if self.car.app_domain is not None:
-            async_clear_key_not_paired_issue(self._hass, self.car.vin)
+            async_clear_key_not_paired_issue(self.hass, self.car.vin)
         if self._on_success is not None:
-            await self._on_success()
+            await self._on_success(updates)
+
+    async def _command(self, command: str, params: Mapping[str, Any] | None) -> CommandOutcome:
+        try:
+            return await self._api.async_command(command, params)
+        except CommandFailedError as err:
+            # Whether the client raises or returns `result: false`, one rule decides.
+            return CommandOutcome(False, err.reason)
 
     def location(self) -> tuple[float, float] | None:
         """Where the car last reported itself (HomeLink and schedules need it)."""
         return self._location() if self._location is not None else None
 
     async def async_wake_up(self) -> None:
-        """Wake the car; concurrent callers share one wake and its bounded wait."""
-        if self._wake is None:
-            self._wake = self._hass.loop.create_future()
-            try:
-                with self._errors():
-                    await self._async_wake()
-            except BaseException as err:
-                self._wake.set_exception(err)
-                raise
-            else:
-                self._wake.set_result(None)
-            finally:
-                fut, self._wake = self._wake, None
-                # Retrieve the result so an unshared failure is not reported as unhandled.
-                if fut.done() and not fut.cancelled():
-                    fut.exception()
-            return
-        await asyncio.shield(self._wake)
-
-    async def _async_wake(self) -> None:
-        state = await self._api.async_wake_up()
-        for _ in range(WAKE_POLLS):
-            if state == ONLINE:
-                if self._on_awake is not None:
-                    self._on_awake()
-                return
-            await asyncio.sleep(WAKE_POLL_INTERVAL)
-            state = await self._api.async_state()
-        if state == ONLINE:
-            if self._on_awake is not None:
-                self._on_awake()
-            return
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="wake_timeout",
-            translation_placeholders={
-                "name": self.car.name,
-                "seconds": _number(WAKE_POLL_INTERVAL * WAKE_POLLS),
-            },
-        )
+        """Wake the car (if a fresh state check says it sleeps) and wait until it is online."""
+        with self._errors():
+            await self._api.async_ensure_online()
+        if self._on_success is not None:
+            await self._on_success(None)
 
     def _check(self, command: str, outcome: CommandOutcome) -> None:
-        if outcome.result:
-            return
-        if outcome.reason in BENIGN_REASONS:
-            LOGGER.debug("%s: %s counts as done (%s)", self.car.name, command, outcome.reason)
-            return
-        if outcome.reason in SIGNING_REASONS:
-            raise self._signing_required()
-        raise HomeAssistantError(
+        if not outcome.result and (error := self.refused(command, outcome.reason)) is not None:
+            raise error
+
+    def refused(self, command: str, reason: str) -> HomeAssistantError | None:
+        """The error for `result: false` (None when the reason means it is done already)."""
+        if reason in BENIGN_REASONS:
+            LOGGER.debug("%s: %s counts as done (%s)", self.car.name, command, reason)
+            return None
+        if reason in SIGNING_REASONS:
+            return self.signing_required()
+        return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="command_failed",
             translation_placeholders={
                 "name": self.car.name,
                 "command": command,
-                "reason": outcome.reason or "no reason given",
+                "reason": reason or "no reason given",
             },
         )
 
-    def _signing_required(self) -> HomeAssistantError:
+    def signing_required(self) -> HomeAssistantError:
+        """File the repair issue with the signing steps; the error names where to look."""
         async_create_key_not_paired_issue(
-            self._hass,
+            self.hass,
             vin=self.car.vin,
             name=self.car.name,
             app_domain=self.car.app_domain,
@@ -233,7 +202,7 @@ class VehicleCommander:
         )
 
     def _errors(self) -> _ErrorMapper:
-        return _ErrorMapper(self._hass, self)
+        return _ErrorMapper(self)
 
 
 @callback
@@ -273,8 +242,7 @@ def async_commander_for_device(hass: HomeAssistant, device_id: str) -> VehicleCo
 class _ErrorMapper:
     """Maps client and signing errors to the translated errors users see (one place)."""
 
-    def __init__(self, hass: HomeAssistant, commander: VehicleCommander | None) -> None:
-        self._hass = hass
+    def __init__(self, commander: VehicleCommander | None) -> None:
         self._commander = commander
 
     def __enter__(self) -> None:
@@ -292,7 +260,7 @@ class _ErrorMapper:
             car = commander.car
             if isinstance(err, SigningError):
                 return async_signing_error(
-                    self._hass,
+                    commander.hass,
                     err,
                     vin=car.vin,
                     name=car.name,
@@ -300,8 +268,16 @@ class _ErrorMapper:
                     is_owner=car.is_owner,
                 )
             if isinstance(err, SigningRequiredError):
-                return commander._signing_required()  # noqa: SLF001
-            if isinstance(err, VehicleAsleepError):
+                return commander.signing_required()
+            if isinstance(err, CommandFailedError):
+                return commander.refused(err.command, err.reason)
+            if isinstance(err, WakeTimeoutError):
+                return HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="wake_timeout",
+                    translation_placeholders={"name": car.name},
+                )
+            if isinstance(err, VehicleUnavailableError):
                 return HomeAssistantError(
                     translation_domain=DOMAIN,
                     translation_key="vehicle_asleep",
@@ -313,14 +289,25 @@ class _ErrorMapper:
 def map_command_error(err: Exception) -> HomeAssistantError | None:
     """The translated error for a failure that is not about one car's state."""
     if isinstance(err, RateLimitedError):
+        # Never suggest a retry sooner than Tesla asked; a minute when it did not say.
+        seconds = err.retry_after if err.retry_after is not None else 60.0
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="rate_limited",
-            translation_placeholders={
-                "seconds": _number(err.retry_after) if err.retry_after is not None else "60"
-            },
+            translation_placeholders={"seconds": _number(round(seconds))},
         )
-    if isinstance(err, CommandError):
+    if isinstance(err, InvalidArgumentError):
+        # The client checked the value before sending anything.
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_argument",
+            translation_placeholders={"error": str(err)},
+        )
+    if isinstance(err, MissingScopeError):
+        return HomeAssistantError(translation_domain=DOMAIN, translation_key="scope_refused")
+    if isinstance(err, TeslaConnectionError):
+        return HomeAssistantError(translation_domain=DOMAIN, translation_key="command_no_answer")
+    if isinstance(err, TeslaFleetError):
         return HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="command_error",
@@ -331,11 +318,151 @@ def map_command_error(err: Exception) -> HomeAssistantError | None:
 
 async def async_energy_command(call: Awaitable[object]) -> None:
     """Run an energy-site command (sites never sleep), mapping failures for the user."""
-    try:
+    with _ErrorMapper(None):
         await call
-    except HomeAssistantError:
-        raise
-    except Exception as err:
-        if (mapped := map_command_error(err)) is not None:
-            raise mapped from err
-        raise
+
+
+# --- entities -------------------------------------------------------------------------------
+
+SCOPE_VEHICLE_CMDS = "vehicle_cmds"
+SCOPE_CHARGING_CMDS = "vehicle_charging_cmds"
+SCOPE_ENERGY_CMDS = "energy_cmds"
+# Tesla accepts charging commands with either scope; all other car commands need vehicle_cmds.
+VEHICLE_SCOPES = frozenset({SCOPE_VEHICLE_CMDS})
+CHARGING_SCOPES = frozenset({SCOPE_VEHICLE_CMDS, SCOPE_CHARGING_CMDS})
+ENERGY_SCOPES = frozenset({SCOPE_ENERGY_CMDS})
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleControlDescription(EntityDescription):
+    """What every car control declares: the scopes that allow it and the data it reads."""
+
+    scopes: frozenset[str] = VEHICLE_SCOPES
+    endpoints: frozenset[str] = frozenset()
+    # Whether this car has the thing at all (e.g. a sunroof); checked once at set-up.
+    exists_fn: Callable[[Mapping[str, Any]], bool] = lambda data: True
+
+
+def granted(description: VehicleControlDescription, scopes: Collection[str]) -> bool:
+    """Whether the user granted a scope that allows the control's commands."""
+    return not description.scopes.isdisjoint(scopes)
+
+
+class VehicleControlEntity(TeslaVehicleEntity):
+    """A car entity that sends commands through the car's shared commander."""
+
+    entity_description: VehicleControlDescription
+
+    def __init__(
+        self,
+        coordinator: TeslaVehicleCoordinator,
+        description: VehicleControlDescription,
+        commander: VehicleCommander,
+    ) -> None:
+        """Bind to the car and its commander."""
+        super().__init__(coordinator, description, endpoints=description.endpoints)
+        self.commander = commander
+        self._update_attrs()
+
+    def field(self, section: str, name: str) -> Any:
+        """One field of the latest vehicle data (None when unknown)."""
+        data = self.section(section)
+        return data.get(name) if data is not None else None
+
+    async def async_send(
+        self, command: str, params: Mapping[str, Any] | None = None, **updates: Any
+    ) -> None:
+        """Run a command; `updates` (section -> fields) show its effect at once."""
+        await self.commander.async_send(command, params, updates=updates or None)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._update_attrs()
+        super()._handle_coordinator_update()
+
+    def _update_attrs(self) -> None:
+        """Read the entity's state from the vehicle data (platforms override)."""
+
+
+class ClientCommandApi:
+    """Adapts the Fleet API client's vehicle (`client.vehicle(vin)`) to the commander."""
+
+    def __init__(self, vehicle: VehicleApi) -> None:
+        """One car of the account's client."""
+        self._vehicle = vehicle
+
+    async def async_ensure_online(self) -> None:
+        """The client checks the free state first and wakes only a car that is not online."""
+        await self._vehicle.wait_until_online()
+
+    async def async_command(
+        self, name: str, params: Mapping[str, Any] | None = None
+    ) -> CommandOutcome:
+        """Run the command; the client signs it when the car requires that."""
+        answer = await self._vehicle.command(name, params)
+        return CommandOutcome(answer.result, answer.reason)
+
+
+def _command_api(
+    entry: ConfigEntry[Any], coordinator: TeslaVehicleCoordinator
+) -> VehicleCommandApi:
+    """The car's command path from the entry's Fleet API client."""
+    client = entry.runtime_data.client
+    return ClientCommandApi(client.vehicle(coordinator.vin))
+
+
+@callback
+def async_vehicle_commander(
+    hass: HomeAssistant, entry: ConfigEntry[Any], coordinator: TeslaVehicleCoordinator
+) -> VehicleCommander:
+    """The car's one commander (created with the first control that needs it)."""
+    commanders = hass.data.setdefault(COMMANDERS, {})
+    if (existing := commanders.get(coordinator.vin)) is not None:
+        return existing
+    name = str(coordinator.device_info.get("name") or coordinator.vin)
+
+    def location() -> tuple[float, float] | None:
+        drive = (coordinator.data.data if coordinator.data else {}).get("drive_state") or {}
+        lat, lon = drive.get("latitude"), drive.get("longitude")
+        return (float(lat), float(lon)) if lat is not None and lon is not None else None
+
+    commander = VehicleCommander(
+        hass,
+        _command_api(entry, coordinator),
+        CarIdentity(
+            vin=coordinator.vin,
+            name=name,
+            app_domain=getattr(entry.runtime_data, "app_domain", None),
+            is_owner=getattr(entry.runtime_data, "is_owner", True),
+        ),
+        on_success=coordinator.async_command_sent,
+        location=location,
+    )
+    return async_register_commander(hass, entry, commander)
+
+
+@callback
+def async_add_vehicle_controls[D: VehicleControlDescription](
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    descriptions: Iterable[D],
+    factory: Callable[[TeslaVehicleCoordinator, D, VehicleCommander], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a platform's controls to every car (now and later) the granted scopes allow."""
+    descriptions = tuple(descriptions)
+
+    @callback
+    def _add(coordinator: TeslaVehicleCoordinator) -> None:
+        data = coordinator.data.data if coordinator.data else {}
+        allowed = [
+            d
+            for d in descriptions
+            # Before the first data nothing is known about fittings: add, show unknown.
+            if granted(d, coordinator.scopes) and (not data or d.exists_fn(data))
+        ]
+        if allowed:
+            commander = async_vehicle_commander(hass, entry, coordinator)
+            async_add_entities(factory(coordinator, d, commander) for d in allowed)
+
+    async_listen_vehicles(hass, entry, _add)

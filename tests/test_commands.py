@@ -1,0 +1,219 @@
+"""The command runner against the emulator: waking, retries, Tesla's reasons, signing, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.translation import async_get_translations
+import pytest
+
+from custom_components.tesla_fleet_direct.api import TeslaFleetClient
+from custom_components.tesla_fleet_direct.commands import (
+    CarIdentity,
+    ClientCommandApi,
+    VehicleCommander,
+)
+from custom_components.tesla_fleet_direct.const import DOMAIN
+from fleet_emulator import Emulator
+
+from .common import async_setup_domain
+from .vehicle_helpers import ALL_SCOPES, M3, MintedTokens, make_rig, tick
+
+MY = "7SAYGDEE0PA000002"  # signing required
+
+
+def command_posts(emulator: Emulator, vin: str, name: str | None = None) -> list[str]:
+    """Paths of the command requests the emulator received for one car."""
+    marker = f"/vehicles/{vin}/command/"
+    return [
+        e.path
+        for e in emulator.ledger.entries
+        if marker in e.path and (name is None or e.path.endswith(f"/{name}"))
+    ]
+
+
+def wakes(emulator: Emulator, vin: str = M3) -> int:
+    return sum(1 for e in emulator.ledger.entries if e.path.endswith(f"/vehicles/{vin}/wake_up"))
+
+
+@pytest.fixture(autouse=True)
+async def loaded_domain(hass: HomeAssistant, emulator: Emulator) -> None:
+    """The integration is loaded, so errors render the translated message the user sees."""
+    await async_setup_domain(hass, emulator)
+    await async_get_translations(hass, "en", "exceptions", {DOMAIN})
+
+
+@pytest.fixture
+def virtual_sleep(freezer: FrozenDateTimeFactory):  # type: ignore[no-untyped-def]
+    """The client's waits between wake polls move the virtual clock instead of real time."""
+
+    async def sleep(seconds: float) -> None:
+        freezer.tick(timedelta(seconds=seconds))
+        await asyncio.sleep(0)
+
+    return sleep
+
+
+@pytest.fixture
+async def client(hass: HomeAssistant, emulator: Emulator, virtual_sleep) -> TeslaFleetClient:  # type: ignore[no-untyped-def]
+    return TeslaFleetClient(
+        async_get_clientsession(hass),
+        MintedTokens(emulator, ALL_SCOPES),
+        base_url=emulator.base_url("na"),
+        sleep=virtual_sleep,
+    )
+
+
+def commander_for(
+    hass: HomeAssistant, client: TeslaFleetClient, vin: str = M3, **kwargs: object
+) -> VehicleCommander:
+    return VehicleCommander(
+        hass,
+        ClientCommandApi(client.vehicle(vin)),
+        CarIdentity(vin=vin, name="Red Pearl" if vin == M3 else "Midnight"),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+async def test_online_car_runs_the_command_without_waking(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.vehicle(M3).locked = True
+    await commander_for(hass, client).async_send("door_unlock")
+    assert emulator.vehicle(M3).locked is False
+    assert wakes(emulator) == 0
+    assert len(command_posts(emulator, M3, "door_unlock")) == 1
+
+
+async def test_asleep_car_is_woken_by_a_fresh_state_check_then_commanded(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.clock.advance(16 * 60)
+    assert emulator.vehicle(M3).state == "asleep"
+    await commander_for(hass, client).async_send("set_sentry_mode", {"on": True})
+    car = emulator.vehicle(M3)
+    assert car.sentry_mode is True
+    assert wakes(emulator) == 1
+    # The state check (free) came first: nothing was sent to a sleeping car blindly.
+    paths = [e.path for e in emulator.ledger.entries]
+    assert paths[0].endswith(f"/vehicles/{M3}")
+
+
+async def test_concurrent_commands_share_one_wake(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.clock.advance(16 * 60)
+    commander = commander_for(hass, client)
+    await asyncio.gather(commander.async_send("flash_lights"), commander.async_send("honk_horn"))
+    car = emulator.vehicle(M3)
+    assert (car.light_flashes, car.horn_honks) == (1, 1)
+    assert wakes(emulator) == 1
+
+
+async def test_408_from_the_command_wakes_and_retries_once(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.faults.inject(f"*/vehicles/{M3}/command/flash_lights", 408)
+    await commander_for(hass, client).async_send("flash_lights")
+    assert emulator.vehicle(M3).light_flashes == 1
+    assert len(command_posts(emulator, M3, "flash_lights")) == 2
+
+
+async def test_second_408_is_reported_not_retried_forever(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.faults.inject(f"*/vehicles/{M3}/command/flash_lights", 408, count=5)
+    with pytest.raises(HomeAssistantError) as err:
+        await commander_for(hass, client).async_send("flash_lights")
+    assert err.value.translation_key == "vehicle_asleep"
+    assert len(command_posts(emulator, M3, "flash_lights")) == 2
+
+
+async def test_wake_timeout_says_waking_timed_out(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.clock.advance(16 * 60)
+    emulator.vehicle(M3).set_connectivity(False)
+    with pytest.raises(HomeAssistantError) as err:
+        await commander_for(hass, client).async_send("door_lock")
+    assert err.value.translation_key == "wake_timeout"
+    assert err.value.translation_placeholders == {"name": "Red Pearl"}
+    assert "Waking the car Red Pearl timed out" in str(err.value)
+    assert command_posts(emulator, M3) == []
+
+
+async def test_result_false_surfaces_teslas_reason(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.vehicle(M3).plugged_in = False
+    with pytest.raises(HomeAssistantError) as err:
+        await commander_for(hass, client).async_send("charge_start")
+    assert err.value.translation_key == "command_failed"
+    assert err.value.translation_placeholders is not None
+    assert err.value.translation_placeholders["reason"] == "disconnected"
+    assert "disconnected" in str(err.value)
+
+
+async def test_benign_reason_counts_as_success_and_still_confirms(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    confirmed: list[object] = []
+
+    async def on_success(updates: object) -> None:
+        confirmed.append(updates)
+
+    commander = commander_for(hass, client, on_success=on_success)
+    await commander.async_send("charge_stop", updates={"charge_state": {"charging_state": "x"}})
+    assert confirmed == [{"charge_state": {"charging_state": "x"}}]
+
+
+async def test_rate_limit_says_when_to_retry(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.faults.inject(f"*/vehicles/{M3}/command/honk_horn", 429, retry_after=42)
+    with pytest.raises(HomeAssistantError) as err:
+        await commander_for(hass, client).async_send("honk_horn")
+    assert err.value.translation_key == "rate_limited"
+    assert err.value.translation_placeholders == {"seconds": "42"}
+    assert emulator.vehicle(M3).horn_honks == 0
+
+
+async def test_signing_required_car_gets_a_repair_issue_not_a_stack_trace(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    with pytest.raises(HomeAssistantError) as err:
+        await commander_for(hass, client, MY).async_send("door_lock")
+    assert err.value.translation_key == "signing_required"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"key_not_paired_{MY}")
+    assert issue is not None
+    assert issue.translation_key == "key_not_paired_no_domain"
+    assert issue.translation_placeholders == {"name": "Midnight"}
+
+
+async def test_success_shows_the_change_at_once_then_confirms_with_a_refresh(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    client: TeslaFleetClient,
+) -> None:
+    rig = await make_rig(hass, emulator)
+    coordinator = rig.coordinator
+    assert coordinator.data.data["charge_state"]["charge_limit_soc"] == 80
+    data_requests_before = sum(1 for e in emulator.ledger.entries if "vehicle_data" in e.path)
+    commander = commander_for(hass, client, on_success=coordinator.async_command_sent)
+    await commander.async_send(
+        "set_charge_limit", {"percent": 90}, updates={"charge_state": {"charge_limit_soc": 90}}
+    )
+    assert coordinator.data.data["charge_state"]["charge_limit_soc"] == 90
+    assert emulator.vehicle(M3).charge_limit_soc == 90
+    await tick(hass, freezer, 11)  # past the refresh debouncer
+    # The prompt refresh read the car again (and agrees).
+    data_requests = sum(1 for e in emulator.ledger.entries if "vehicle_data" in e.path)
+    assert data_requests == data_requests_before + 1
+    assert coordinator.data.data["charge_state"]["charge_limit_soc"] == 90
