@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from homeassistant.components.sensor import (
     RestoreSensor,
     SensorDeviceClass,
+    SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
@@ -26,15 +27,18 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .const import DOMAIN
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_entities import energy_site_sensors
 from .energy_sites import async_listen_energy_sites
 from .entity import TeslaVehicleEntity
+from .models import TeslaFleetDirectData
 from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator, VehicleSnapshot
 
 # Entities only read the coordinators' data; commands are serialised elsewhere.
@@ -425,6 +429,96 @@ class TeslaVehicleSensor(TeslaVehicleEntity, RestoreSensor):
         super()._handle_coordinator_update()
 
 
+@dataclass(frozen=True, kw_only=True)
+class CostMeterSensorEntityDescription(SensorEntityDescription):
+    """An account-level sensor about the API traffic itself."""
+
+    value_fn: Callable[[TeslaFleetDirectData], SensorValue]
+
+
+def _requests(period: str, category: str) -> CostMeterSensorEntityDescription:
+    def read(data: TeslaFleetDirectData) -> SensorValue:
+        meter = data.meter
+        return meter.today(category) if period == "today" else meter.month(category)
+
+    return CostMeterSensorEntityDescription(
+        key=f"requests_{category}_{period}",
+        translation_key=f"requests_{category}_{period}",
+        value_fn=read,
+        # Counts restart each day / billing month.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement="requests",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # Data requests are what the budget is about; the rest are for the curious.
+        entity_registry_enabled_default=category == "data",
+    )
+
+
+COST_METER_SENSORS: tuple[CostMeterSensorEntityDescription, ...] = (
+    *(
+        _requests(period, category)
+        for period in ("today", "month")
+        for category in ("data", "command", "wake")
+    ),
+    CostMeterSensorEntityDescription(
+        key="cost_month",
+        translation_key="cost_month",
+        value_fn=lambda data: round(data.meter.month_cost_usd(), 2),
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement="USD",
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    CostMeterSensorEntityDescription(
+        key="rate_limit_lifted",
+        translation_key="rate_limit_lifted",
+        value_fn=lambda data: data.polling.gate.blocked_until,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+)
+
+
+class TeslaCostMeterSensor(SensorEntity):
+    """One figure of the account's API cost meter (a service device per account)."""
+
+    _attr_has_entity_name = True
+    # Local arithmetic only: polled so day and month roll-overs and the 429 wait show.
+    _attr_should_poll = True
+    entity_description: CostMeterSensorEntityDescription
+
+    def __init__(
+        self,
+        entry: TeslaFleetDirectConfigEntry,
+        description: CostMeterSensorEntityDescription,
+    ) -> None:
+        """Bind to the entry's account."""
+        self.entity_description = description
+        self._data: TeslaFleetDirectData = entry.runtime_data
+        account_id = entry.unique_id or entry.entry_id
+        self._attr_unique_id = f"{account_id}-{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, f"account-{account_id}")},
+            entry_type=DeviceEntryType.SERVICE,
+            manufacturer="Tesla",
+            model="Fleet API",
+            name=entry.title,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow every counted request."""
+        self.async_on_remove(self._data.meter.async_add_listener(self.async_write_ha_state))
+
+    async def async_update(self) -> None:
+        """Nothing to fetch: the figures are read from the meter when the state is written."""
+
+    @property
+    def native_value(self) -> SensorValue:
+        """The current figure."""
+        return self.entity_description.value_fn(self._data)
+
+
 def vehicle_sensors(coordinator: TeslaVehicleCoordinator) -> list[TeslaVehicleSensor]:
     """The sensors of one car that its granted scopes allow."""
     if not coordinator.data_allowed:
@@ -454,4 +548,4 @@ async def async_setup_entry(
         async_add_entities(energy_site_sensors([coordinator]))
 
     async_listen_energy_sites(hass, entry, add_site)
-    # The cost meter adds its sensors here.
+    async_add_entities(TeslaCostMeterSensor(entry, d) for d in COST_METER_SENSORS)

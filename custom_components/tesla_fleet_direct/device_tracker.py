@@ -1,0 +1,123 @@
+"""Device trackers: where the car is and where its active route goes (location scope only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from homeassistant.components.device_tracker.entity import TrackerEntity, TrackerEntityDescription
+from homeassistant.const import ATTR_LATITUDE, ATTR_LONGITUDE
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
+
+from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
+from .entity import TeslaVehicleEntity
+from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator, VehicleSnapshot
+
+PARALLEL_UPDATES = 0
+
+ENDPOINTS = frozenset({"drive_state", LOCATION_ENDPOINT})
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeslaTrackerEntityDescription(TrackerEntityDescription):
+    """Which drive_state fields hold the coordinates."""
+
+    latitude_key: str
+    longitude_key: str
+
+
+TRACKERS: tuple[TeslaTrackerEntityDescription, ...] = (
+    TeslaTrackerEntityDescription(
+        key="location",
+        translation_key="location",
+        latitude_key="latitude",
+        longitude_key="longitude",
+    ),
+    TeslaTrackerEntityDescription(
+        key="route",
+        translation_key="route",
+        latitude_key="active_route_latitude",
+        longitude_key="active_route_longitude",
+    ),
+)
+
+
+def _coordinates(
+    snapshot: VehicleSnapshot, description: TeslaTrackerEntityDescription
+) -> tuple[float, float] | None:
+    drive = snapshot.data.get("drive_state")
+    if not isinstance(drive, Mapping):
+        return None
+    lat, lon = drive.get(description.latitude_key), drive.get(description.longitude_key)
+    if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
+        return float(lat), float(lon)
+    return None
+
+
+class TeslaVehicleTracker(TeslaVehicleEntity, TrackerEntity, RestoreEntity):
+    """A position from the car's drive state; the last known one while it sleeps."""
+
+    entity_description: TeslaTrackerEntityDescription
+
+    def __init__(
+        self, coordinator: TeslaVehicleCoordinator, description: TeslaTrackerEntityDescription
+    ) -> None:
+        """Bind to the car."""
+        super().__init__(coordinator, description, endpoints=ENDPOINTS)
+        self._position: tuple[float, float] | None = None
+        self._read_value()
+
+    def _has_fetched(self) -> bool:
+        data: VehicleSnapshot | None = self.coordinator.data
+        return data is not None and "drive_state" in data.data
+
+    def _read_value(self) -> None:
+        if self._has_fetched():
+            self._position = _coordinates(self.coordinator.data, self.entity_description)
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last known position when the car has not answered yet."""
+        await super().async_added_to_hass()
+        if self._has_fetched() or (last := await self.async_get_last_state()) is None:
+            return
+        lat, lon = last.attributes.get(ATTR_LATITUDE), last.attributes.get(ATTR_LONGITUDE)
+        if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
+            self._position = (float(lat), float(lon))
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._read_value()
+        super()._handle_coordinator_update()
+
+    @property
+    def latitude(self) -> float | None:
+        """Latitude of the car (or of the route's destination)."""
+        return self._position[0] if self._position else None
+
+    @property
+    def longitude(self) -> float | None:
+        """Longitude of the car (or of the route's destination)."""
+        return self._position[1] if self._position else None
+
+
+def vehicle_trackers(coordinator: TeslaVehicleCoordinator) -> list[TeslaVehicleTracker]:
+    """Trackers exist only when the user granted the location scope."""
+    if not (coordinator.data_allowed and coordinator.location_allowed):
+        return []
+    return [TeslaVehicleTracker(coordinator, description) for description in TRACKERS]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add trackers for every car now and for cars that appear later."""
+
+    @callback
+    def add_vehicle(coordinator: TeslaVehicleCoordinator) -> None:
+        async_add_entities(vehicle_trackers(coordinator))
+
+    async_listen_vehicles(hass, entry, add_vehicle)
