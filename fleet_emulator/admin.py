@@ -186,8 +186,13 @@ def setup(app: web.Application, emu: Emulator) -> None:
             if unknown:
                 return web.json_response({"error": f"not settable: {sorted(unknown)}"}, status=400)
             car = emu.vehicle(vin)
+            state = body.pop("power_state", None)
             for name, value in body.items():
                 setattr(car, name, value)
+            if state == "online":
+                car.wake_now()
+            elif state == "asleep":
+                car.power_state, car.waking_until = "asleep", None
         return web.json_response(_vehicle_view(emu, vin))
 
     async def event(request: web.Request) -> web.StreamResponse:

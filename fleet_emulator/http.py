@@ -98,8 +98,10 @@ async def apply_fault(request: web.Request, emu: Emulator) -> web.StreamResponse
         await asyncio.sleep(fault.latency)
     if fault.drop:
         if request.transport is not None:
-            request.transport.close()
-        raise ConnectionResetError("dropped by fault injection")
+            # abort(), not close(): close() would still flush the answer written afterwards.
+            request.transport.abort()
+        # Nothing reaches the client; aiohttp drops the write to the closed transport.
+        return web.Response(status=200)
     if fault.status is None and not fault.malformed:
         return None
     status = fault.status or 200
@@ -152,7 +154,8 @@ def _pipeline(
             if response is None:
                 emu.world.advance()
                 response, account_id = await _authorised(request, emu, endpoint)
-            status = response.status
+            dropped = request.transport is None or request.transport.is_closing()
+            status = 0 if dropped else response.status
             return response
         except web.HTTPException as err:
             status = err.status

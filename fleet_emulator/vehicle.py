@@ -278,7 +278,7 @@ class Vehicle:
     def advance(self, until: float) -> None:
         """Run the physics from `self.now` to `until` in small steps."""
         while self.now < until:
-            if self.power_state != "online" and not self.busy:
+            if self.power_state != "online":
                 if self.waking_until is not None and self.waking_until <= until:
                     self.now = max(self.now, self.waking_until)
                     self.power_state = "online"
