@@ -1,0 +1,217 @@
+"""Vehicle and cost-meter sensors, set up through the integration against the emulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import time
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.tesla_fleet_direct.options_flow import (
+    CONF_ACTIVE_INTERVAL,
+    CONF_MONTHLY_BUDGET,
+)
+from fleet_emulator import Emulator
+
+from .common import async_setup_domain, create_entry
+from .entity_helpers import (
+    M3,
+    MY,
+    entity_id_for,
+    only_platforms,
+    setup_platform,
+    snapshot,  # noqa: F401
+    summarise,
+)
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+NO_LOCATION = (
+    "openid",
+    "offline_access",
+    "user_data",
+    "vehicle_device_data",
+    "vehicle_cmds",
+    "vehicle_charging_cmds",
+    "energy_device_data",
+    "energy_cmds",
+)
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_vehicle_sensors_snapshot_and_values(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """Every vehicle sensor's registry facts, and the values a dashboard shows."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR, all_enabled=True)
+    assert summarise(hass, entry, M3) == snapshot
+    car = emulator.vehicle(M3)
+    state = hass.states.get(entity_id_for(hass, "sensor", "battery_level"))
+    assert state is not None
+    assert float(state.state) == pytest.approx(car.battery_level, abs=1)
+    assert state.attributes["unit_of_measurement"] == "%"
+    odometer = hass.states.get(entity_id_for(hass, "sensor", "odometer"))
+    assert odometer is not None
+    # Tesla reports miles; Home Assistant shows the system's unit (metric in tests).
+    assert float(odometer.state) == pytest.approx(car.odometer * 1.609344, rel=1e-3)
+    charging = hass.states.get(entity_id_for(hass, "sensor", "charging_state"))
+    assert charging is not None
+    assert charging.state == "disconnected"
+    # The charging car shows when it will be full, as a timestamp in the future.
+    full = hass.states.get(entity_id_for(hass, "sensor", "time_to_full_charge", MY))
+    assert full is not None
+    assert dt_util.parse_datetime(full.state) is not None
+    assert dt_util.parse_datetime(full.state) > dt_util.utcnow()  # type: ignore[operator]
+
+
+async def test_niche_sensors_are_disabled_by_default(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Dashboards get the common sensors; niche ones wait to be enabled."""
+    await setup_platform(hass, emulator, Platform.SENSOR)
+    registry = er.async_get(hass)
+    enabled = registry.async_get(entity_id_for(hass, "sensor", "battery_level"))
+    niche = registry.async_get(entity_id_for(hass, "sensor", "tpms_pressure_fl"))
+    assert enabled is not None
+    assert enabled.disabled_by is None
+    assert niche is not None
+    assert niche.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_battery_level_follows_a_charging_car(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """With budget for it, the battery level is never more than a fast interval behind."""
+    await async_setup_domain(hass, emulator)
+    entry = create_entry(hass, emulator)
+    hass.config_entries.async_update_entry(
+        entry, options={CONF_MONTHLY_BUDGET: 500.0, CONF_ACTIVE_INTERVAL: 60}
+    )
+    with only_platforms(Platform.SENSOR):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    battery = entity_id_for(hass, "sensor", "battery_level", MY)
+    history: list[tuple[float, float]] = []
+    for _ in range(60):  # 10 minutes in 10-second steps
+        await _tick(hass, freezer, 10)
+        now = time.time()
+        history.append((now, emulator.vehicle(MY).battery_level))
+        state = hass.states.get(battery)
+        assert state is not None
+        floor = max((level for t, level in history if t <= now - 61), default=0.0)
+        assert float(state.state) >= int(floor)
+    assert float(hass.states.get(battery).state) > history[0][1]  # type: ignore[union-attr]
+
+
+async def test_sleeping_car_shows_restored_values_after_restart(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """A car asleep at start-up keeps its last known values, then shows fresh ones on waking."""
+    car = emulator.vehicle(M3)
+    car.power_state = "asleep"
+    battery = "sensor.red_pearl_battery_level"
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(battery, "57"),
+                {"native_value": 57, "native_unit_of_measurement": "%"},
+            )
+        ],
+    )
+    await setup_platform(hass, emulator, Platform.SENSOR)
+    assert entity_id_for(hass, "sensor", "battery_level") == battery
+    state = hass.states.get(battery)
+    assert state is not None
+    assert state.state == "57"
+    # Never touched: no data request and no wake for the sleeping car.
+    paths = [e.path for e in emulator.ledger.entries]
+    assert not any(p.endswith((f"{M3}/vehicle_data", "wake_up")) for p in paths)
+
+    car = emulator.vehicle(M3)
+    car.wake_now()
+    await _tick(hass, freezer, 301)
+    state = hass.states.get(battery)
+    assert state is not None
+    assert float(state.state) == pytest.approx(emulator.vehicle(M3).battery_level, abs=1)
+
+
+async def test_scope_gating_without_data_or_location(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """No sensor for data the user did not grant."""
+    await setup_platform(hass, emulator, Platform.SENSOR, scopes=NO_LOCATION)
+    registry = er.async_get(hass)
+    keys = {e.unique_id.rsplit("-", 1)[-1] for e in registry.entities.values()}
+    assert "battery_level" in keys
+    assert "active_route_destination" not in keys
+    assert "active_route_minutes_to_arrival" not in keys
+
+    await hass.config_entries.async_unload(
+        next(iter(hass.config_entries.async_entries("tesla_fleet_direct"))).entry_id
+    )
+
+
+async def test_no_vehicle_sensors_without_vehicle_data_scope(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """An account that granted only energy data gets no car sensors (the cost meter stays)."""
+    entry = await setup_platform(
+        hass,
+        emulator,
+        Platform.SENSOR,
+        scopes=("openid", "offline_access", "user_data", "energy_device_data"),
+    )
+    assert entry.state is ConfigEntryState.LOADED
+    registry = er.async_get(hass)
+    unique_ids = [e.unique_id for e in er.async_entries_for_config_entry(registry, entry.entry_id)]
+    assert not any(M3 in u or MY in u for u in unique_ids)
+    assert any(u.endswith("-cost_month") for u in unique_ids)
+
+
+async def test_cost_meter_counts_what_tesla_bills(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """The meter's data requests match the emulator's ledger; a 429 shows when it lifts."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    registry = er.async_get(hass)
+    by_key = {
+        e.unique_id.rsplit("-", 1)[-1]: e.entity_id
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+    }
+    data_today = hass.states.get(by_key["requests_data_today"])
+    assert data_today is not None
+    assert int(data_today.state) == emulator.ledger.counts()["data"]
+    cost = hass.states.get(by_key["cost_month"])
+    assert cost is not None
+    assert float(cost.state) == pytest.approx(emulator.ledger.cost(), abs=0.01)
+    assert cost.attributes["unit_of_measurement"] == "USD"
+    lifted = by_key["rate_limit_lifted"]
+    assert hass.states.get(lifted).state == STATE_UNKNOWN  # type: ignore[union-attr]
+
+    emulator.faults.inject("/api/1/vehicles/*", 429, retry_after=600)
+    await _tick(hass, freezer, 301)
+    await _tick(hass, freezer, 31)  # the sensor's own refresh
+    state = hass.states.get(lifted)
+    assert state is not None
+    assert state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+    until = dt_util.parse_datetime(state.state)
+    assert until is not None
+    assert 500 < (until - dt_util.utcnow()).total_seconds() <= 600
