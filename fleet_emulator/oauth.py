@@ -99,7 +99,6 @@ def discovery_document(emu: Emulator) -> dict[str, Any]:
         "issuer": emu.issuer,
         "authorization_endpoint": f"{emu.url}{PREFIX}/authorize",
         "token_endpoint": f"{emu.url}{PREFIX}/token",
-        "userinfo_endpoint": f"{emu.url}{PREFIX}/userinfo",
         "jwks_uri": f"{emu.url}{PREFIX}/discovery/keys",
         "scopes_supported": list(SCOPES),
         "response_types_supported": ["code"],
