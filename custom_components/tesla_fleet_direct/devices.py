@@ -89,10 +89,12 @@ class VehicleFleet:
 
     def _remove_device(self, coordinator: TeslaVehicleCoordinator) -> None:
         registry = dr.async_get(self.hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, coordinator.vin)})
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, coordinator.vin), self.entry.entry_id
+        )
         if device is not None:
             LOGGER.info("A car left the Tesla account; removing its device")
-            registry.async_update_device(device.id, remove_config_entry_id=self.entry.entry_id)
+            registry.async_remove_device(device.id)
         # Its entities go with the device; stop the timer so nothing polls a car we lost.
         self.entry.async_create_background_task(
             self.hass, coordinator.async_shutdown(), f"{DOMAIN} forget vehicle"

@@ -1,0 +1,59 @@
+"""Device trackers: the car's position and route destination, only with the location scope."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from fleet_emulator import Emulator
+
+from .entity_helpers import (
+    M3,
+    entity_id_for,
+    setup_platform,
+    snapshot,  # noqa: F401
+    summarise,
+)
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+WITHOUT_LOCATION = ("openid", "offline_access", "user_data", "vehicle_device_data")
+
+
+async def test_tracker_shows_where_the_car_is(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """The location tracker carries the car's coordinates; no route means no destination."""
+    entry = await setup_platform(hass, emulator, Platform.DEVICE_TRACKER)
+    car = emulator.vehicle(M3)
+    summary = summarise(hass, entry, M3)
+    location = hass.states.get(entity_id_for(hass, "device_tracker", "location"))
+    assert location is not None
+    assert location.attributes["latitude"] == pytest.approx(car.latitude, abs=1e-4)
+    assert location.attributes["longitude"] == pytest.approx(car.longitude, abs=1e-4)
+    route = hass.states.get(entity_id_for(hass, "device_tracker", "route"))
+    assert route is not None
+    assert route.state == "unknown"
+    # Coordinates differ per run of the simulation; the rest is the snapshot.
+    for item in summary.values():
+        item["attributes"].pop("latitude", None)
+        item["attributes"].pop("longitude", None)
+    assert summary == snapshot
+
+
+async def test_no_tracker_and_no_location_request_without_the_scope(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Without vehicle_location: no tracker, and location_data is never asked for."""
+    entry = await setup_platform(hass, emulator, Platform.DEVICE_TRACKER, scopes=WITHOUT_LOCATION)
+    registry = er.async_get(hass)
+    assert not er.async_entries_for_config_entry(registry, entry.entry_id)
+    for coordinator in entry.runtime_data.vehicles.coordinators.values():
+        assert "location_data" not in coordinator.endpoints
+        assert coordinator.data is not None
+        drive = coordinator.data.data.get("drive_state", {})
+        assert "latitude" not in drive
