@@ -233,6 +233,7 @@ async def mobile_enabled(call: Call) -> web.StreamResponse:
         return not_found()
     if not car.online:
         return errors.unavailable()
+    car.note_data_request()
     return errors.ok(True)
 
 
