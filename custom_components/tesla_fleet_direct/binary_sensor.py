@@ -215,6 +215,8 @@ class TeslaVehicleBinarySensor(TeslaVehicleEntity, BinarySensorEntity, RestoreEn
         """Restore the last known state when the car has not answered yet (asleep at start)."""
         await super().async_added_to_hass()
         if self._has_fetched() or self.entity_description.from_state:
+            # The first poll may have answered between construction and now.
+            self._read_value()
             return
         if (last := await self.async_get_last_state()) and last.state in (STATE_ON, STATE_OFF):
             self._attr_is_on = last.state == STATE_ON

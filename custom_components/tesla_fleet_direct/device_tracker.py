@@ -80,7 +80,11 @@ class TeslaVehicleTracker(TeslaVehicleEntity, TrackerEntity, RestoreEntity):
     async def async_added_to_hass(self) -> None:
         """Restore the last known position when the car has not answered yet."""
         await super().async_added_to_hass()
-        if self._has_fetched() or (last := await self.async_get_last_state()) is None:
+        if self._has_fetched():
+            # The first poll may have answered between construction and now.
+            self._read_value()
+            return
+        if (last := await self.async_get_last_state()) is None:
             return
         lat, lon = last.attributes.get(ATTR_LATITUDE), last.attributes.get(ATTR_LONGITUDE)
         if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):

@@ -12,9 +12,12 @@ from typing import Any, Protocol
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_call_later
 
 from .const import DOMAIN, LOGGER
 from .vehicle_coordinator import TeslaVehicleCoordinator
+
+NEW_VEHICLE_DELAY_S = 2.0
 
 type TeslaFleetDirectConfigEntry = ConfigEntry[Any]
 type VehicleListener = Callable[[TeslaVehicleCoordinator], None]
@@ -65,10 +68,8 @@ class VehicleFleet:
             for listener in list(self._listeners):
                 listener(coordinator)
             if self._started:
-                # Debounced, so the new entities have registered the data they need first.
-                self.entry.async_create_background_task(
-                    self.hass, coordinator.async_request_refresh(), f"{DOMAIN} new vehicle"
-                )
+                # A moment later, so the new entities have registered the data they need.
+                self._first_poll_later(coordinator)
         for vin in set(self.coordinators) - set(vehicles):
             coordinator = self.coordinators.pop(vin)
             self._remove_device(coordinator)
@@ -86,6 +87,15 @@ class VehicleFleet:
             self.entry.async_create_background_task(
                 self.hass, coordinator.async_refresh(), f"{DOMAIN} first poll"
             )
+
+    def _first_poll_later(self, coordinator: TeslaVehicleCoordinator) -> None:
+        @callback
+        def _poll(_now: Any) -> None:
+            self.entry.async_create_background_task(
+                self.hass, coordinator.async_refresh(), f"{DOMAIN} new vehicle"
+            )
+
+        self.entry.async_on_unload(async_call_later(self.hass, NEW_VEHICLE_DELAY_S, _poll))
 
     def _remove_device(self, coordinator: TeslaVehicleCoordinator) -> None:
         registry = dr.async_get(self.hass)

@@ -420,7 +420,10 @@ class TeslaVehicleSensor(TeslaVehicleEntity, RestoreSensor):
     async def async_added_to_hass(self) -> None:
         """Restore the last known value when the car has not answered yet (asleep at start)."""
         await super().async_added_to_hass()
-        if not self._has_fetched() and (last := await self.async_get_last_sensor_data()):
+        if self._has_fetched():
+            # The first poll may have answered between construction and now.
+            self._read_value()
+        elif last := await self.async_get_last_sensor_data():
             self._attr_native_value = last.native_value
 
     @callback
