@@ -20,6 +20,7 @@ from .api.errors import AuthenticationError, TeslaFleetError
 from .const import CONF_BASE_URL, CONF_EMULATOR_URL, CONF_REGION, DOMAIN, LOGGER
 from .cost_meter import CostMeter
 from .endpoints import async_use_emulator, get_endpoints
+from .energy_sites import async_remove_energy_history, async_setup_energy_sites
 from .live_data import account_polling, async_setup_vehicles, async_track_budget
 from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 from .services import async_setup_services
@@ -103,6 +104,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
         products=products,
         polling=polling,
     )
+    energy_sites = await async_setup_energy_sites(
+        hass,
+        entry,
+        client,
+        sites=products.energy_sites,
+        scopes=tokens.scopes,
+        account_id=entry.unique_id or entry.entry_id,
+        polling=polling,
+    )
     entry.runtime_data = TeslaFleetDirectData(
         client=client,
         tokens=tokens,
@@ -112,6 +122,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
         meter=meter,
         polling=polling,
         vehicles=vehicles,
+        energy_sites=energy_sites,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     vehicles.async_start()
@@ -125,5 +136,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigE
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> None:
-    """Forget what the removed account's requests cost."""
+    """Forget what the removed account's requests cost and its imported energy history."""
     await CostMeter(hass, entry.entry_id).async_remove()
+    await async_remove_energy_history(hass, entry)

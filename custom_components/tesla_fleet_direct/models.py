@@ -10,6 +10,7 @@ from .api import TeslaFleetClient
 from .api.models import Products
 from .cost_meter import CostMeter
 from .devices import VehicleFleet
+from .energy_sites import EnergySiteFleet
 from .polling import AccountPolling
 from .token import TeslaTokenManager
 
@@ -31,6 +32,8 @@ class TeslaFleetDirectData:
     meter: CostMeter
     polling: AccountPolling
     vehicles: VehicleFleet
+    # One coordinator (and history import) per energy site; empty without energy_device_data.
+    energy_sites: EnergySiteFleet | None = None
 
 
 type TeslaFleetDirectConfigEntry = ConfigEntry[TeslaFleetDirectData]

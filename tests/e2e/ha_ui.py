@@ -86,3 +86,10 @@ class HomeAssistantUI:
     async def add_integration(self, name: str) -> None:
         """Pick the integration in the picker; leaves the config flow's first step open."""
         await (await self.search_integration(name)).click()
+
+    async def open_device(self, name: str) -> None:
+        """Settings > Devices & services > Devices > the device called name."""
+        await self.page.goto(f"{self.base_url}/config/devices/dashboard")
+        await self.page.get_by_placeholder(re.compile(r"^Search .*devices")).fill(name)
+        await self.page.get_by_role("row").filter(has_text=name).first.click()
+        await expect(self.page).to_have_url(re.compile(r"/config/devices/device/"))
