@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 import time
 from typing import Any
 
@@ -10,7 +11,9 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResult
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -22,6 +25,7 @@ from custom_components.tesla_fleet_direct.const import (
 )
 from custom_components.tesla_fleet_direct.token import token_claims
 from fleet_emulator import Emulator
+from fleet_emulator.tokens import RefreshGrant
 
 # The emulator's default scenario registers these apps (docs/architecture.md).
 CLIENT_ID = "tfd-client"
@@ -95,3 +99,49 @@ async def setup_integration(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+@dataclass
+class RefreshLog:
+    """Every refresh-token use the emulator saw: the token and whether it was accepted."""
+
+    attempts: list[tuple[str, bool]] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        """Refreshes that worked."""
+        return sum(ok for _, ok in self.attempts)
+
+    @property
+    def reused(self) -> list[str]:
+        """Refresh tokens presented again after their first use."""
+        seen: set[str] = set()
+        again = []
+        for token, _ in self.attempts:
+            if token in seen:
+                again.append(token)
+            seen.add(token)
+        return again
+
+
+def record_refreshes(emulator: Emulator) -> RefreshLog:
+    """Record every refresh-token use at the emulator's token service from now on."""
+    log = RefreshLog()
+    rotate = emulator.tokens.rotate
+
+    def recording_rotate(refresh_token: str, client_id: str) -> RefreshGrant | None:
+        grant = rotate(refresh_token, client_id)
+        log.attempts.append((refresh_token, grant is not None))
+        return grant
+
+    emulator.tokens.rotate = recording_rotate  # type: ignore[method-assign]
+    return log
+
+
+def reauth_flows(hass: HomeAssistant) -> list[FlowResult]:
+    """The reauthentication flows in progress for this integration."""
+    return [
+        flow
+        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        if flow["context"].get("source") == SOURCE_REAUTH
+    ]

@@ -4,76 +4,33 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.tesla_fleet_direct.api.errors import LoginRequiredError
-from custom_components.tesla_fleet_direct.const import DOMAIN
 from custom_components.tesla_fleet_direct.token import (
     TRANSIENT_BACKOFF_S,
     RefreshTokenRejectedError,
     TokenEndpointUnavailableError,
 )
 from fleet_emulator import Emulator
-from fleet_emulator.tokens import RefreshGrant
 
-from .common import setup_integration
+from .common import RefreshLog, reauth_flows, record_refreshes, setup_integration
 
 # Past the emulator's 8 h access-token lifetime.
 EXPIRED = timedelta(hours=8, minutes=5)
 
 
-@dataclass
-class RefreshLog:
-    """Every refresh-token use the emulator saw: the token and whether it was accepted."""
-
-    attempts: list[tuple[str, bool]] = field(default_factory=list)
-
-    @property
-    def accepted(self) -> int:
-        """Refreshes that worked."""
-        return sum(ok for _, ok in self.attempts)
-
-    @property
-    def reused(self) -> list[str]:
-        """Refresh tokens presented after they had already been used once."""
-        seen: set[str] = set()
-        again = []
-        for token, _ in self.attempts:
-            if token in seen:
-                again.append(token)
-            seen.add(token)
-        return again
-
-
 @pytest.fixture
 def refresh_log(emulator: Emulator) -> Iterator[RefreshLog]:
-    """Record refresh-token uses at the emulator's token service; no reuse in any test."""
-    log = RefreshLog()
-    rotate = emulator.tokens.rotate
-
-    def recording_rotate(refresh_token: str, client_id: str) -> RefreshGrant | None:
-        grant = rotate(refresh_token, client_id)
-        log.attempts.append((refresh_token, grant is not None))
-        return grant
-
-    emulator.tokens.rotate = recording_rotate  # type: ignore[method-assign]
+    """Refresh-token uses at the emulator; no test here may send a rotated token again."""
+    log = record_refreshes(emulator)
     yield log
     assert not log.reused, "a rotated refresh token was sent again"
-
-
-def _reauth_flows(hass: HomeAssistant) -> list[Any]:
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-        if flow["context"]["source"] == SOURCE_REAUTH
-    ]
 
 
 async def test_fifty_callers_one_refresh(
@@ -147,7 +104,7 @@ async def test_revoked_refresh_token_starts_reauth_once(
     with pytest.raises(LoginRequiredError):
         await client.vehicles()
     await hass.async_block_till_done()
-    assert len(_reauth_flows(hass)) == 1
+    assert len(reauth_flows(hass)) == 1
 
     # Further updates fail at once: no token request, no second reauth flow.
     for _ in range(3):
@@ -155,7 +112,7 @@ async def test_revoked_refresh_token_starts_reauth_once(
             await client.vehicles()
     await hass.async_block_till_done()
     assert len(refresh_log.attempts) == 1
-    assert len(_reauth_flows(hass)) == 1
+    assert len(reauth_flows(hass)) == 1
 
 
 async def test_revoked_refresh_token_at_start(
@@ -174,7 +131,7 @@ async def test_revoked_refresh_token_at_start(
     await hass.async_block_till_done()
 
     assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert len(_reauth_flows(hass)) == 1
+    assert len(reauth_flows(hass)) == 1
     assert len(refresh_log.attempts) == 1
 
 
@@ -206,7 +163,7 @@ async def test_token_endpoint_down_is_transient(
     freezer.tick(timedelta(seconds=TRANSIENT_BACKOFF_S + 1))
     assert len(await client.vehicles()) == 2
     await hass.async_block_till_done()
-    assert not _reauth_flows(hass)
+    assert not reauth_flows(hass)
     assert refresh_log.accepted == 1
 
 

@@ -129,6 +129,16 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         )
 
     async def _async_update_data(self) -> EnergySiteData:
+        try:
+            return await self._fetch()
+        except (UpdateFailed, ConfigEntryAuthFailed):
+            # Home Assistant tells the entities only when the first poll fails; the moment the
+            # kept data turns stale is later, so they hear about it here.
+            if self.data is not None and self.is_stale:
+                self.async_update_listeners()
+            raise
+
+    async def _fetch(self) -> EnergySiteData:
         if (wait := self.polling.gate.remaining()) > 0:
             # Another coordinator of this account was told to wait; do not ask Tesla before then.
             raise self._rate_limited(wait)

@@ -8,8 +8,10 @@ the `energy_device_data` scope.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+import re
 from typing import Any
 
+from homeassistant.components.recorder.statistics import async_list_statistic_ids
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
@@ -17,11 +19,12 @@ from homeassistant.helpers import device_registry as dr
 from .api import TeslaFleetClient
 from .api.models import EnergySiteSummary
 from .const import DOMAIN, LOGGER
-from .energy_coordinator import TeslaEnergySiteCoordinator
+from .energy_coordinator import TeslaEnergySiteCoordinator, wall_connector_dins
 from .energy_statistics import EnergyStatisticsImporter, async_clear_energy_statistics
 from .polling import AccountPolling
 
 ENERGY_READ_SCOPE = "energy_device_data"
+_SITE_SERIES = re.compile(rf"^{DOMAIN}:energy_site_(\d+)_")
 
 type SiteListener = Callable[[TeslaEnergySiteCoordinator], None]
 
@@ -102,12 +105,19 @@ class EnergySiteFleet:
             time_zone=info.installation_time_zone if info else None,
         ).async_start(self.entry)
 
+    def _detach(self, registry: dr.DeviceRegistry, identifier: str) -> None:
+        device = registry.async_get_device_by_identifier((DOMAIN, identifier), self.entry.entry_id)
+        if device is not None:
+            registry.async_update_device(device.id, remove_config_entry_id=self.entry.entry_id)
+
     def _forget(self, coordinator: TeslaEnergySiteCoordinator) -> None:
         registry = dr.async_get(self.hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, str(coordinator.site_id))})
-        if device is not None:
-            LOGGER.info("An energy site left the Tesla account; removing its device")
-            registry.async_update_device(device.id, remove_config_entry_id=self.entry.entry_id)
+        # The site's device and its wall connectors' devices leave this entry (another account
+        # that still sees the site keeps them).
+        for din in wall_connector_dins(coordinator.data.info if coordinator.data else None):
+            self._detach(registry, din)
+        self._detach(registry, str(coordinator.site_id))
+        LOGGER.info("An energy site left the Tesla account; removed its device")
         self.entry.async_create_background_task(
             self.hass, coordinator.async_shutdown(), f"{DOMAIN} forget energy site"
         )
@@ -142,6 +152,26 @@ def async_listen_energy_sites(
     entry.async_on_unload(fleet.async_listen(listener))
 
 
-def async_remove_energy_history(hass: HomeAssistant, site_ids: Iterable[int]) -> None:
-    """When the entry is removed: drop the imported energy statistics of its sites."""
-    async_clear_energy_statistics(hass, site_ids)
+async def async_remove_energy_history(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """When an entry is removed: drop the imported energy statistics of its sites.
+
+    The entry's sites are no longer known at removal, so the recorder's own list of this
+    integration's site series is used; series of sites another loaded account still serves stay.
+    """
+    if "recorder" not in hass.config.components:
+        return
+    kept = {
+        site_id
+        for other in hass.config_entries.async_loaded_entries(DOMAIN)
+        if other.entry_id != entry.entry_id
+        and (fleet := getattr(other.runtime_data, "energy_sites", None)) is not None
+        for site_id in fleet.coordinators
+    }
+    listed = await async_list_statistic_ids(hass, statistic_type="sum")
+    site_ids = {
+        int(match.group(1))
+        for item in listed
+        if item.get("source") == DOMAIN
+        and (match := _SITE_SERIES.match(str(item.get("statistic_id"))))
+    }
+    async_clear_energy_statistics(hass, site_ids - kept)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from aiohttp import ClientSession
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tesla_fleet_direct.api import TeslaFleetClient
 from custom_components.tesla_fleet_direct.api.energy import EnergySiteApi
@@ -41,6 +44,20 @@ class FreshToken:
 def calls(emulator: Emulator, endpoint: str) -> list[LedgerEntry]:
     """The requests the emulator saw for one endpoint (`live_status`, `site_info`, ...)."""
     return [entry for entry in emulator.ledger.entries if entry.endpoint == endpoint]
+
+
+@pytest.fixture
+async def emulator(socket_enabled: None, freezer: FrozenDateTimeFactory) -> AsyncIterator[Emulator]:
+    """The emulator, started at a fixed moment (early afternoon at the Pacific site, in June).
+
+    Its simulation is deterministic in time, so a fixed start makes the values repeatable
+    (entity snapshots); tests move on from there with `freezer`.
+    """
+    freezer.move_to("2026-06-17T20:00:00+00:00")
+    emu = Emulator()
+    await emu.start("127.0.0.1", 0)
+    yield emu
+    await emu.stop()
 
 
 @pytest.fixture
@@ -84,3 +101,9 @@ def polling() -> AccountPolling:
 def config_entry() -> MockConfigEntry:
     """An account's entry (unique id = the token's `sub`)."""
     return MockConfigEntry(domain=DOMAIN, unique_id="owner-sub", title="owner@example.com")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's serializer (ids and entry ids masked)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
