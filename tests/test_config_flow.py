@@ -13,6 +13,7 @@ import aiohttp
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
@@ -378,15 +379,17 @@ async def test_reconfigure_adds_a_scope(
     hass: HomeAssistant,
     emulator: Emulator,
     hass_client_no_auth: ClientSessionGenerator,
+    entity_registry: er.EntityRegistry,
 ) -> None:
-    """Granting vehicle commands later: same entry, new token with the scope, reloaded."""
-    first = [scope for scope in ALL_OPTIONAL if scope != "vehicle_cmds"]
+    """Granting location and commands later: same entry, new token, and the entities appear."""
+    first = [scope for scope in ALL_OPTIONAL if scope not in ("vehicle_location", "vehicle_cmds")]
     entry = await setup_integration(hass, emulator, scopes=["openid", "offline_access", *first])
-    assert "vehicle_cmds" not in entry.runtime_data.scopes
+    assert not _entities(entity_registry, entry, "device_tracker")
+    # Charging scope only: the charge-cable locks, not the doors.
+    locks = _entities(entity_registry, entry, "lock")
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "scopes"
-    schema_default = _default(result, "scopes")
-    assert schema_default == first
+    assert _default(result, "scopes") == first
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"scopes": ALL_OPTIONAL}
@@ -397,8 +400,43 @@ async def test_reconfigure_adds_a_scope(
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert "vehicle_cmds" in entry.runtime_data.scopes
+    assert {"vehicle_cmds", "vehicle_location"} <= entry.runtime_data.scopes
+    assert _entities(entity_registry, entry, "device_tracker")
+    assert set(_entities(entity_registry, entry, "lock")) > set(locks)
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_reconfigure_removes_a_scope(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Taking location away: the new token lacks it and the car's tracker is not set up again."""
+    entry = await setup_integration(hass, emulator)
+    trackers = _entities(entity_registry, entry, "device_tracker")
+    assert trackers
+    result = await entry.start_reconfigure_flow(hass)
+    without = [scope for scope in ALL_OPTIONAL if scope != "vehicle_location"]
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"scopes": without})
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert "vehicle_location" not in entry.runtime_data.scopes
+    for entity_id in trackers:
+        state = hass.states.get(entity_id)
+        assert state is None or state.state == "unavailable"
+
+
+def _entities(registry: er.EntityRegistry, entry: Any, domain: str) -> list[str]:
+    """The entity ids of one platform of the entry."""
+    return [
+        item.entity_id
+        for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if item.domain == domain
+    ]
 
 
 def _default(result: Result, field: str) -> Any:
