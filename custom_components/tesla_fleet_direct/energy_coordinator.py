@@ -131,7 +131,7 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
     async def _async_update_data(self) -> EnergySiteData:
         try:
             return await self._fetch()
-        except (UpdateFailed, ConfigEntryAuthFailed):
+        except UpdateFailed, ConfigEntryAuthFailed:
             # Home Assistant tells the entities only when the first poll fails; the moment the
             # kept data turns stale is later, so they hear about it here.
             if self.data is not None and self.is_stale:
