@@ -242,3 +242,53 @@ async def test_a_failing_hook_never_breaks_the_request(rig: Rig) -> None:
 
     client = rig.make_client(base_url=rig.emulator.base_url("na"), on_request=broken)
     assert (await client.vehicle(M3).state()).vin == M3
+
+
+async def test_region_lookup_failure_is_raised_as_teslas_error(rig: Rig) -> None:
+    client = rig.make_client()
+    rig.emulator.faults.inject("*/api/1/users/region", 503)
+    with pytest.raises(ServerError):
+        await client.products()
+    assert client.base_url is None
+    # The next call tries again and succeeds.
+    await client.products()
+    assert client.base_url == rig.emulator.base_url("na")
+
+
+async def test_region_lookup_answering_421_follows_the_message(rig: Rig) -> None:
+    client = rig.make_client(region_hint=None)
+    rig.emulator.faults.inject("*/api/1/users/region", 421)  # names the na base URL
+    await client.products()
+    assert client.base_url == rig.emulator.base_url("na")
+    assert rig.paths() == ["/api/1/users/region", "/api/1/products"]
+
+
+async def test_region_answer_with_an_untrusted_url_falls_back_to_the_region_table(
+    rig: Rig,
+) -> None:
+    client = rig.make_client()
+    rig.emulator.faults.inject(
+        "*/api/1/users/region",
+        200,
+        body={"response": {"region": "na", "fleet_api_base_url": "https://evil.example.com"}},
+    )
+    await client.products()
+    assert client.base_url == rig.emulator.base_url("na")
+
+
+async def test_untrusted_base_url_is_refused(rig: Rig) -> None:
+    with pytest.raises(WrongRegionError):
+        rig.client.transport.set_base_url("https://evil.example.com")
+    with pytest.raises(WrongRegionError):
+        rig.client.transport.url_for_region("mars")
+    assert rig.client.base_url == rig.emulator.base_url("na")
+
+
+async def test_concurrent_421s_re_resolve_once(rig: Rig) -> None:
+    import asyncio
+
+    client = rig.make_client(base_url=rig.emulator.base_url("eu"))
+    await asyncio.gather(client.products(), client.vehicles(), client.vehicle(M3).state())
+    assert client.base_url == rig.emulator.base_url("na")
+    assert [r.status for r in rig.records].count(421) == 3
+    assert "/api/1/users/region" not in rig.paths()
