@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 import re
-from typing import Any
+from typing import Any, Final
 
+from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.components.recorder.statistics import async_list_statistic_ids
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -175,3 +176,44 @@ async def async_remove_energy_history(hass: HomeAssistant, entry: ConfigEntry[An
         and (match := _SITE_SERIES.match(str(item.get("statistic_id"))))
     }
     async_clear_energy_statistics(hass, site_ids - kept)
+
+
+# Site data that identifies a home or a person: redacted in diagnostics.
+SITE_REDACT: Final = {
+    "id",
+    "energy_site_id",
+    "asset_site_id",
+    "gateway_id",
+    "warp_site_number",
+    "site_name",
+    "din",
+    "device_id",
+    "serial_number",
+    "vin",
+    "address",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip",
+    "postal_code",
+    "country",
+    "latitude",
+    "longitude",
+    "installation_date",
+    "installation_time_zone",
+}
+
+
+def energy_site_diagnostics(coordinator: TeslaEnergySiteCoordinator) -> dict[str, Any]:
+    """One site's polling state and latest answers, with what identifies the home removed."""
+    data = coordinator.data
+    interval = coordinator.update_interval
+    return {
+        "update_interval_s": interval.total_seconds() if interval else None,
+        "last_update_success": coordinator.last_update_success,
+        "stale": coordinator.is_stale,
+        "last_exception": repr(coordinator.last_exception) if coordinator.last_exception else None,
+        "live_status": async_redact_data(dict(data.live.raw), SITE_REDACT) if data else None,
+        "site_info": async_redact_data(dict(data.info.raw), SITE_REDACT) if data else None,
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import timedelta
+import json
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -15,7 +16,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tesla_fleet_direct.const import DOMAIN
-from custom_components.tesla_fleet_direct.energy_sites import EnergySiteFleet
+from custom_components.tesla_fleet_direct.energy_sites import (
+    EnergySiteFleet,
+    energy_site_diagnostics,
+)
 from fleet_emulator import Emulator
 from tests.common import setup_integration
 
@@ -193,3 +197,20 @@ async def test_default_budget_slows_the_site_down(hass: HomeAssistant, emulator:
     assert interval is not None
     assert interval > timedelta(minutes=5)
     assert fleet.polling.plan().site_live == pytest.approx(interval.total_seconds(), rel=0.01)
+
+
+async def test_site_diagnostics_hold_no_identifying_data(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """The site's part of a bug report names no site id, DIN, VIN, site name or token."""
+    entry, fleet = await _load(hass, emulator)
+    dump = energy_site_diagnostics(fleet.coordinators[SITE_ID])
+    assert dump["live_status"]["solar_power"] is not None
+    assert dump["site_info"]["backup_reserve_percent"] == 20
+    text = json.dumps(dump)
+    site = emulator.site(SITE_ID).spec
+    secrets = [str(SITE_ID), site.id, site.site_name, entry.data["token"]["access_token"]]
+    secrets += [part for wc in site.wall_connectors for part in (wc.din, wc.serial_number, wc.vin)]
+    for secret in secrets:
+        assert secret
+        assert secret not in text
