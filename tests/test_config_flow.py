@@ -12,10 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 from yarl import URL
 
 from custom_components.tesla_fleet_direct.application_credentials import DATA_AUTHORIZE_URL
@@ -446,3 +447,54 @@ def _default(result: Result, field: str) -> Any:
             default: Callable[[], Any] = key.default
             return default()
     raise AssertionError(f"{field} not in the form")
+
+
+async def test_account_read_fails_then_retry(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Tesla answers 503 right after sign-in: the user is told and can retry without OAuth."""
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    emulator.faults.inject("/na/api/1/products", 503)
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "finish"
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.parametrize(("status", "reason"), [(400, "code_rejected"), (503, "token_unavailable")])
+async def test_code_exchange_failures(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    status: int,
+    reason: str,
+) -> None:
+    """A refused code and an unavailable token endpoint end with what to do next."""
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    emulator.faults.inject("/oauth2/v3/token", status)
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+
+
+async def test_credentials_dialog_explains_the_app(
+    hass: HomeAssistant, emulator: Emulator, hass_ws_client: WebSocketGenerator
+) -> None:
+    """The Application Credentials dialog names Tesla's developer site and the redirect URI."""
+    await async_setup_domain(hass, emulator)
+    await async_process_ha_core_config(hass, {"external_url": "https://ha.example.org"})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "application_credentials/config"})
+    answer = await client.receive_json()
+
+    placeholders = answer["result"]["integrations"][DOMAIN]["description_placeholders"]
+    assert placeholders["developer_url"].startswith("https://developer.tesla.com")
+    assert placeholders["redirect_uri"] == "https://ha.example.org/auth/external/callback"

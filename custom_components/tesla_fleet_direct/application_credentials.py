@@ -149,7 +149,10 @@ async def async_get_description_placeholders(hass: HomeAssistant) -> dict[str, s
         redirect_uri = MY_AUTH_CALLBACK_PATH
     else:
         try:
-            redirect_uri = f"{get_url(hass, allow_ip=True)}{AUTH_CALLBACK_PATH}"
+            # The browser's address for Home Assistant ends up in the redirect; the external
+            # URL is the likelier one to be registered with Tesla (which wants https).
+            base = get_url(hass, allow_ip=True, prefer_external=True)
+            redirect_uri = f"{base}{AUTH_CALLBACK_PATH}"
         except NoURLAvailableError:
             redirect_uri = f"<your Home Assistant URL>{AUTH_CALLBACK_PATH}"
     return {"developer_url": DEVELOPER_URL, "redirect_uri": redirect_uri}
