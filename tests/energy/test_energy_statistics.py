@@ -24,6 +24,7 @@ from custom_components.tesla_fleet_direct.energy_statistics import (
 )
 from custom_components.tesla_fleet_direct.polling import AccountPolling
 from fleet_emulator import Emulator
+from tests.common import setup_integration
 
 from .conftest import SITE_ID, calls
 
@@ -143,6 +144,21 @@ async def test_removed_with_the_entry(
     await async_wait_recording_done(hass)
     assert await _hours(hass, GRID_IMPORT)
     async_clear_energy_statistics(hass, [SITE_ID])
+    await async_wait_recording_done(hass)
+    assert await _hours(hass, GRID_IMPORT) == []
+    assert await _hours(hass, SOLAR) == []
+
+
+async def test_set_up_imports_and_removal_clears(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Through the integration: set-up starts the import; removing the entry removes it."""
+    entry = await setup_integration(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_wait_recording_done(hass)
+    assert await _hours(hass, GRID_IMPORT)
+    assert await _hours(hass, SOLAR)
+
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
     await async_wait_recording_done(hass)
     assert await _hours(hass, GRID_IMPORT) == []
     assert await _hours(hass, SOLAR) == []
