@@ -49,6 +49,10 @@ def run_command(vehicle: Vehicle, name: str, params: dict[str, Any]) -> tuple[bo
     if name == "wake_up":
         vehicle.wake_up()
         return True, ""
+    if name == "window_control" and "lat" not in params:
+        # REST wants the phone's position to close windows; a signed message carries none
+        # (the authenticated key is the proof), so the car's own position stands in.
+        params = {**params, "lat": vehicle.latitude, "lon": vehicle.longitude}
     try:
         return apply_command(vehicle, name, params)
     except InvalidCommandError as err:

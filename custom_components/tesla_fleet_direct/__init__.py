@@ -24,6 +24,7 @@ from .energy_sites import async_remove_energy_history, async_setup_energy_sites
 from .live_data import account_polling, async_setup_vehicles, async_track_budget
 from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 from .services import async_setup_services
+from .signing_runtime import async_setup_signing
 from .token import TeslaTokenManager
 
 # The platforms set up for every entry; the live-data and control parts add theirs here.
@@ -74,6 +75,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
         region_urls=endpoints.base_urls,
         trusted_hosts=endpoints.trusted_hosts,
     )
+    # Cars that only take signed commands get them; the others keep plain REST commands.
+    async_setup_signing(hass, client)
     try:
         products = await client.products()
     except AuthenticationError as err:

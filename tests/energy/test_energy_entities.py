@@ -181,6 +181,7 @@ async def test_site_leaving_the_account_is_removed(
     assert fleet.coordinators == {}
     assert fleet.polling.sites == 0
     registry = dr.async_get(hass)
+    assert hass.states.get("sensor.home_solar_power") is None
     assert registry.async_get_device_by_identifier((DOMAIN, str(SITE_ID)), entry.entry_id) is None
     assert not [
         d
@@ -214,3 +215,23 @@ async def test_site_diagnostics_hold_no_identifying_data(
     for secret in secrets:
         assert secret
         assert secret not in text
+
+
+async def test_site_joining_later_gets_entities_without_restart(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A site that (re)appears in the products list gets its device and entities at once."""
+    _, fleet = await _load(hass, emulator)
+    await fleet.async_sync([])
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.home_solar_power") is None
+
+    products = await fleet.client.products()
+    added = await fleet.async_sync(products.energy_sites)
+    await hass.async_block_till_done()
+    assert [c.site_id for c in added] == [SITE_ID]
+    state = hass.states.get("sensor.home_solar_power")
+    assert state is not None
+    assert float(state.state) == pytest.approx(
+        emulator.site(SITE_ID).live_status()["solar_power"] / 1000
+    )
