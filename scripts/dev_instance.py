@@ -236,12 +236,24 @@ async def ensure_application_credentials(
             answer: dict[str, Any] = await ws.receive_json()
             return answer
 
-        listed = await call(1, {"type": "application_credentials/list"})
+        # The web UI answers before Home Assistant has set up everything (application
+        # credentials come in the last start-up stage), so wait until it reports RUNNING.
+        msg_id = 0
+        deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT
+        while True:
+            msg_id += 1
+            config = await call(msg_id, {"type": "get_config"})
+            if config.get("result", {}).get("state") == "RUNNING":
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                raise SystemExit("develop: Home Assistant did not finish starting")
+            await asyncio.sleep(0.25)
+        listed = await call(msg_id + 1, {"type": "application_credentials/list"})
         for item in listed.get("result") or []:
             if item.get("domain") == DOMAIN and item.get("client_id") == EMULATOR_CLIENT_ID:
                 return "already saved"
         created = await call(
-            2,
+            msg_id + 2,
             {
                 "type": "application_credentials/create",
                 "domain": DOMAIN,
