@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 import html
+from pathlib import Path
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -19,13 +20,15 @@ import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 from yarl import URL
 
+from custom_components.tesla_fleet_direct.app_key import async_get_app_key
 from custom_components.tesla_fleet_direct.application_credentials import DATA_AUTHORIZE_URL
 from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.signing_setup import PartnerRegistrationError
 from custom_components.tesla_fleet_direct.token import token_scopes
 from fleet_emulator import Emulator
 from fleet_emulator.scenario import AccountSpec
 
-from .common import CLIENT_ID, PKCE_CLIENT_ID, async_setup_domain, setup_integration
+from .common import CLIENT_ID, PKCE_CLIENT_ID, async_setup_domain, create_entry, setup_integration
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host")
 
@@ -388,7 +391,7 @@ async def test_reconfigure_adds_a_scope(
     assert not _entities(entity_registry, entry, "device_tracker")
     # Charging scope only: the charge-cable locks, not the doors.
     locks = _entities(entity_registry, entry, "lock")
-    result = await entry.start_reconfigure_flow(hass)
+    result = await _reconfigure(hass, entry, "scopes")
     assert result["step_id"] == "scopes"
     assert _default(result, "scopes") == first
 
@@ -417,7 +420,7 @@ async def test_reconfigure_removes_a_scope(
     entry = await setup_integration(hass, emulator)
     trackers = _entities(entity_registry, entry, "device_tracker")
     assert trackers
-    result = await entry.start_reconfigure_flow(hass)
+    result = await _reconfigure(hass, entry, "scopes")
     without = [scope for scope in ALL_OPTIONAL if scope != "vehicle_location"]
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"scopes": without})
@@ -429,6 +432,16 @@ async def test_reconfigure_removes_a_scope(
     for entity_id in trackers:
         state = hass.states.get(entity_id)
         assert state is None or state.state == "unavailable"
+
+
+async def _reconfigure(hass: HomeAssistant, entry: Any, choice: str) -> Result:
+    """Open Reconfigure and pick one of its menu entries."""
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["scopes", "signing_domain"]
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": choice}
+    )
 
 
 def _entities(registry: er.EntityRegistry, entry: Any, domain: str) -> list[str]:
@@ -498,3 +511,61 @@ async def test_credentials_dialog_explains_the_app(
     placeholders = answer["result"]["integrations"][DOMAIN]["description_placeholders"]
     assert placeholders["developer_url"].startswith("https://developer.tesla.com")
     assert placeholders["redirect_uri"] == "https://ha.example.org/auth/external/callback"
+
+
+@pytest.fixture
+def private_config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A fresh config directory, so the app key is made for this test."""
+    hass.config.config_dir = str(tmp_path)
+
+
+@pytest.mark.usefixtures("private_config_dir")
+async def test_reconfigure_offers_signing_set_up(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Reconfigure leads to the signing steps; the key check asks the emulator in dev mode."""
+    entry = await setup_integration(hass, emulator)
+    result = await _reconfigure(hass, entry, "signing_domain")
+    assert result["step_id"] == "signing_domain"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"app_domain": "tesla.example.com"}
+    )
+
+    assert result["errors"] == {"base": "key_not_served"}
+    assert result["description_placeholders"]["url"] == (
+        f"{emulator.url}/hosted/tesla.example.com/.well-known/appspecific/com.tesla.3p.public-key.pem"
+    )
+
+
+@pytest.mark.usefixtures("private_config_dir")
+async def test_partner_registration_and_domain_stored(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """The flow registers the domain with a partner token and stores it in the entry."""
+    entry = await setup_integration(hass, emulator)
+    point = (await async_get_app_key(hass)).public_point.hex()
+    emulator.hosted_keys["tesla.example.com"] = point
+    result = await _reconfigure(hass, entry, "signing_domain")
+    flow = hass.config_entries.flow._progress[result["flow_id"]]
+
+    assert await flow.async_register_app_domain("tesla.example.com") == point
+    assert emulator.partner_domains[(CLIENT_ID, "na")] == ("tesla.example.com", point)
+    with pytest.raises(PartnerRegistrationError) as err:
+        await flow.async_register_app_domain("unhosted.example.com")
+    assert err.value.status == 412
+
+    result = await flow.async_signing_done("tesla.example.com")
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["app_domain"] == "tesla.example.com"
+
+
+@pytest.mark.usefixtures("private_config_dir")
+async def test_open_source_app_cannot_register(hass: HomeAssistant, emulator: Emulator) -> None:
+    """An app without a secret gets no partner token: registration fails without a request."""
+    await async_setup_domain(hass, emulator, client_id=PKCE_CLIENT_ID, client_secret="none")
+    entry = create_entry(hass, emulator)
+    result = await _reconfigure(hass, entry, "signing_domain")
+    flow = hass.config_entries.flow._progress[result["flow_id"]]
+
+    with pytest.raises(PartnerRegistrationError) as err:
+        await flow.async_register_app_domain("tesla.example.com")
+    assert err.value.status is None

@@ -22,18 +22,25 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 from homeassistant.exceptions import OAuth2TokenRequestError, OAuth2TokenRequestReauthError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    AbstractOAuth2FlowHandler,
+    LocalOAuth2Implementation,
+    async_get_config_entry_implementation,
+)
 from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig, SelectSelectorMode
 from homeassistant.helpers.translation import async_get_translations
 import probatio as vol
 
-from .api import StaticTokenProvider, TeslaFleetClient
+from .api import StaticTokenProvider, TeslaFleetClient, async_fetch_partner_token
 from .api.errors import AuthenticationError, TeslaFleetError
 from .api.models import Products
 from .api.regions import region_from_hint
+from .api.signing.hosting import WELL_KNOWN_PATH, public_key_url
+from .application_credentials import NO_SECRET_VALUES
 from .const import CONF_BASE_URL, CONF_REGION, DOMAIN, LOGGER, MANDATORY_SCOPES, OPTIONAL_SCOPES
 from .endpoints import get_endpoints
 from .options_flow import TeslaFleetDirectOptionsFlow
+from .signing_setup import CONF_APP_DOMAIN, PartnerRegistrationError, SigningSetupFlowMixin
 from .token import CONF_TOKEN, token_claims, token_scopes
 
 CONF_SCOPES = "scopes"
@@ -53,7 +60,7 @@ def usable_products(products: Products, granted: frozenset[str]) -> bool:
     )
 
 
-class TeslaFleetDirectConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
+class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandler, domain=DOMAIN):
     """Sign in to a Tesla account through the user's own Tesla developer app."""
 
     DOMAIN = DOMAIN
@@ -112,9 +119,11 @@ class TeslaFleetDirectConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the granted scopes of an existing account."""
+        """Change the granted scopes, or set up signed commands, of an existing account."""
         self._requested = self._granted_optional(self._get_reconfigure_entry().data)
-        return await self.async_step_scopes()
+        return self.async_show_menu(
+            step_id="reconfigure", menu_options=["scopes", "signing_domain"]
+        )
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -238,6 +247,58 @@ class TeslaFleetDirectConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             return self.async_update_reload_and_abort(self._entry(), data=data)
         title = (profile.full_name or profile.email if profile else None) or DEFAULT_TITLE
         return self.async_create_entry(title=title, data=data)
+
+    # --- signed commands (steps in signing_setup.py) --------------------------------------
+
+    @override
+    async def async_register_app_domain(self, domain: str) -> str:
+        """Register the app's domain in the account's region with a partner token."""
+        entry = self._get_reconfigure_entry()
+        implementation = await async_get_config_entry_implementation(self.hass, entry)
+        if (
+            not isinstance(implementation, LocalOAuth2Implementation)
+            or implementation.client_secret.strip().lower() in NO_SECRET_VALUES
+        ):
+            # Apps without a secret get no partner token, so they cannot register a domain.
+            raise PartnerRegistrationError(None)
+        endpoints = get_endpoints(self.hass)
+        base_url = endpoints.base_url(entry.data.get(CONF_REGION))
+        session = async_get_clientsession(self.hass)
+        try:
+            token = await async_fetch_partner_token(
+                session,
+                endpoints.token_url,
+                client_id=implementation.client_id,
+                client_secret=implementation.client_secret,
+                audience=base_url,
+            )
+            partner = StaticTokenProvider(token)
+            client = TeslaFleetClient(
+                session,
+                partner,
+                base_url=base_url,
+                region_urls=endpoints.base_urls,
+                trusted_hosts=endpoints.trusted_hosts,
+            )
+            account = await client.partner(partner).register(domain)
+        except TeslaFleetError as err:
+            raise PartnerRegistrationError(err.status) from err
+        return account.public_key
+
+    @override
+    async def async_signing_done(self, app_domain: str) -> ConfigFlowResult:
+        """Remember the app's domain; the entry reloads and signs commands from now on."""
+        return self.async_update_reload_and_abort(
+            self._get_reconfigure_entry(), data_updates={CONF_APP_DOMAIN: app_domain}
+        )
+
+    @override
+    def signing_key_url(self, domain: str) -> str:
+        """Tesla fetches the key from the domain; the emulator serves what it was given."""
+        endpoints = get_endpoints(self.hass)
+        if endpoints.is_emulator:
+            return f"{endpoints.emulator_url}/hosted/{domain}{WELL_KNOWN_PATH}"
+        return public_key_url(domain)
 
     # --- helpers --------------------------------------------------------------------------
 

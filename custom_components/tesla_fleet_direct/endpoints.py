@@ -32,6 +32,8 @@ class TeslaEndpoints:
     base_urls: Mapping[str, str]
     trusted_hosts: tuple[str, ...]
     is_emulator: bool = False
+    # The emulator's root URL (its admin and hosted-key routes), empty for Tesla.
+    emulator_url: str = ""
 
     def base_url(self, region: str | None) -> str:
         """The Fleet API base URL of a region (the default region when unknown)."""
@@ -70,6 +72,7 @@ def emulator_endpoints(url: str) -> TeslaEndpoints:
         base_urls=MappingProxyType({region: f"{root}/{region}" for region in FLEET_API_URLS}),
         trusted_hosts=(host,),
         is_emulator=True,
+        emulator_url=root,
     )
 
 
