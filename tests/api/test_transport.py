@@ -292,3 +292,14 @@ async def test_concurrent_421s_re_resolve_once(rig: Rig) -> None:
     assert client.base_url == rig.emulator.base_url("na")
     assert [r.status for r in rig.records].count(421) == 3
     assert "/api/1/users/region" not in rig.paths()
+
+
+async def test_the_accounting_table_can_be_replaced(rig: Rig) -> None:
+    from custom_components.tesla_fleet_direct.api import CategoryRule
+
+    billed = [CategoryRule("GET", r"/api/1/vehicles(/[^/]+)?", "data")]
+    client = rig.make_client(base_url=rig.emulator.base_url("na"), category_rules=billed)
+    await client.vehicle(M3).state()
+    await client.vehicle(M3).wake_up()
+    # Only the replacement table counts: the state is billed, and unmatched requests are data.
+    assert [r.category for r in rig.records] == ["data", "data"]

@@ -98,7 +98,7 @@ async def test_location_needs_the_scope(emulator: Emulator) -> None:
 
 
 async def test_unknown_section_is_refused_before_sending(rig: Rig) -> None:
-    with pytest.raises(ValueError, match="not_a_section"):
+    with pytest.raises(InvalidArgumentError, match="not_a_section"):
         await rig.client.vehicle(M3).vehicle_data(["not_a_section"])
     assert rig.records == []
 

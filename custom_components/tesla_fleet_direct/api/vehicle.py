@@ -12,7 +12,12 @@ from functools import partial
 import logging
 from typing import Any, Protocol
 
-from .errors import ResponseFormatError, SigningRequiredError, WakeTimeoutError
+from .errors import (
+    InvalidArgumentError,
+    ResponseFormatError,
+    SigningRequiredError,
+    WakeTimeoutError,
+)
 from .models import CommandResult, VehicleSummary
 from .transport import Transport
 from .vehicle_commands import CHARGING_AMPS_MAX, VehicleCommands
@@ -79,7 +84,10 @@ class VehicleApi(VehicleCommands):
         path = f"{self._path}/vehicle_data"
         params: dict[str, str] | None = None
         if sections is not None:
-            names = [Section(name).value for name in sections]
+            try:
+                names = [Section(name).value for name in sections]
+            except ValueError as err:
+                raise InvalidArgumentError(f"unknown vehicle_data section: {err}") from None
             params = {"endpoints": ";".join(dict.fromkeys(names))}
         data = VehicleData.parse(
             await self._transport.request("GET", path, params=params), path=path
