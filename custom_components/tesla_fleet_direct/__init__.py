@@ -25,6 +25,7 @@ from .live_data import account_polling, async_setup_vehicles, async_track_budget
 from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 from .services import async_setup_services
 from .signing_runtime import async_setup_signing
+from .signing_setup import CONF_APP_DOMAIN
 from .token import TeslaTokenManager
 
 # The platforms set up for every entry; the live-data and control parts add theirs here.
@@ -126,6 +127,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
         polling=polling,
         vehicles=vehicles,
         energy_sites=energy_sites,
+        app_domain=entry.data.get(CONF_APP_DOMAIN),
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     vehicles.async_start()

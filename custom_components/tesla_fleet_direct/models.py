@@ -34,6 +34,8 @@ class TeslaFleetDirectData:
     vehicles: VehicleFleet
     # One coordinator (and history import) per energy site; empty without energy_device_data.
     energy_sites: EnergySiteFleet | None = None
+    # The app's domain for signed commands (set up through Reconfigure), None until then.
+    app_domain: str | None = None
 
 
 type TeslaFleetDirectConfigEntry = ConfigEntry[TeslaFleetDirectData]
