@@ -556,6 +556,8 @@ async def test_partner_registration_and_domain_stored(
     result = await flow.async_signing_done("tesla.example.com")
     assert result["reason"] == "reconfigure_successful"
     assert entry.data["app_domain"] == "tesla.example.com"
+    await hass.async_block_till_done()
+    assert entry.runtime_data.app_domain == "tesla.example.com"
 
 
 @pytest.mark.usefixtures("private_config_dir")
