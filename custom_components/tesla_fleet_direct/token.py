@@ -81,7 +81,7 @@ class TeslaTokenManager:
         # The refresh token Tesla refused: never sent again (reauth replaces it).
         self._rejected_refresh_token: str | None = None
         self._backoff_until = 0.0
-        self._backoff_error: TokenEndpointUnavailableError | None = None
+        self._backoff_status: int | None = None
 
     @property
     def token(self) -> Mapping[str, Any]:
@@ -124,8 +124,11 @@ class TeslaTokenManager:
     def _check_refresh_allowed(self, current: Mapping[str, Any]) -> None:
         if self._rejected_refresh_token == current.get("refresh_token"):
             raise RefreshTokenRejectedError("Tesla refused the refresh token", status=401)
-        if self._backoff_error is not None and time.time() < self._backoff_until:
-            raise self._backoff_error
+        if time.time() < self._backoff_until:
+            raise TokenEndpointUnavailableError(
+                "Tesla's token endpoint failed moments ago; retrying later",
+                status=self._backoff_status,
+            )
 
     async def _async_do_refresh(self, current: dict[str, Any]) -> str:
         try:
@@ -156,17 +159,16 @@ class TeslaTokenManager:
             TimeoutError,
         ) as err:
             status = getattr(err, "status", None)
-            LOGGER.debug("Token refresh failed for now (%s)", status or type(err).__name__)
-            error = TokenEndpointUnavailableError(
-                "Tesla's token endpoint is unavailable; retrying later",
-                status=status if isinstance(status, int) and status else None,
-            )
-            self._backoff_error = error
+            self._backoff_status = status if isinstance(status, int) and status else None
             self._backoff_until = time.time() + TRANSIENT_BACKOFF_S
-            raise error from err
+            LOGGER.debug("Token refresh failed for now (%s)", status or type(err).__name__)
+            raise TokenEndpointUnavailableError(
+                "Tesla's token endpoint is unavailable; retrying later",
+                status=self._backoff_status,
+            ) from err
         if not new_token.get("access_token"):
             raise TokenEndpointUnavailableError("Tesla answered a refresh without a token")
-        self._backoff_error = None
+        self._backoff_until = 0.0
         # Saved before anyone uses the new access token: the old refresh token is now spent.
         self._hass.config_entries.async_update_entry(
             self._entry, data={**self._entry.data, CONF_TOKEN: new_token}
