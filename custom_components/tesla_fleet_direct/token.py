@@ -115,8 +115,11 @@ class TeslaTokenManager:
                 # Another caller already replaced the token this one saw.
                 return str(current["access_token"])
             self._check_refresh_allowed(current)
+            # Not eager: the task's own `finally` must run after `_refreshing` is assigned.
             self._refreshing = self._hass.async_create_task(
-                self._async_do_refresh(dict(current)), "tesla_fleet_direct token refresh"
+                self._async_do_refresh(dict(current)),
+                "tesla_fleet_direct token refresh",
+                eager_start=False,
             )
         # Shielded: a caller's timeout must not cancel a refresh whose answer we must keep.
         return await asyncio.shield(self._refreshing)
