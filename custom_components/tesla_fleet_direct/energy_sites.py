@@ -14,7 +14,7 @@ from typing import Any, Final
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.components.recorder.statistics import async_list_statistic_ids
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
 from .api import TeslaFleetClient
@@ -50,6 +50,7 @@ class EnergySiteFleet:
         self.polling = polling
         self.coordinators: dict[int, TeslaEnergySiteCoordinator] = {}
         self._listeners: list[SiteListener] = []
+        self._history_imports: dict[int, CALLBACK_TYPE] = {}
 
     @callback
     def async_listen(self, listener: SiteListener) -> Callable[[], None]:
@@ -98,7 +99,7 @@ class EnergySiteFleet:
         if "recorder" not in self.hass.config.components:
             return
         info = coordinator.data.info if coordinator.data else None
-        EnergyStatisticsImporter(
+        self._history_imports[coordinator.site_id] = EnergyStatisticsImporter(
             self.hass,
             coordinator.api,
             site_name=coordinator.device_info.get("name") or "Energy site",
@@ -112,6 +113,8 @@ class EnergySiteFleet:
             registry.async_update_device(device.id, remove_config_entry_id=self.entry.entry_id)
 
     def _forget(self, coordinator: TeslaEnergySiteCoordinator) -> None:
+        if (stop_import := self._history_imports.pop(coordinator.site_id, None)) is not None:
+            stop_import()
         registry = dr.async_get(self.hass)
         # The site's device and its wall connectors' devices leave this entry (another account
         # that still sees the site keeps them).

@@ -25,7 +25,7 @@ from homeassistant.components.recorder.statistics import (
 )
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfEnergy
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
@@ -234,14 +234,19 @@ class EnergyStatisticsImporter:
             unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         )
 
-    def async_start(self, entry: ConfigEntry) -> None:
-        """Import now (in the background, set-up never waits) and then every few hours."""
+    def async_start(self, entry: ConfigEntry) -> CALLBACK_TYPE:
+        """Import now (in the background, set-up never waits) and then every few hours.
+
+        Stops with the entry, or earlier through the returned callback (the site left).
+        """
 
         async def run(_now: datetime | None = None) -> None:
             await self.async_import()
 
         entry.async_create_background_task(self.hass, run(), f"{DOMAIN} energy history import")
-        entry.async_on_unload(async_track_time_interval(self.hass, run, IMPORT_INTERVAL))
+        stop = async_track_time_interval(self.hass, run, IMPORT_INTERVAL)
+        entry.async_on_unload(stop)
+        return stop
 
 
 def async_clear_energy_statistics(hass: HomeAssistant, site_ids: Iterable[int]) -> None:
