@@ -144,6 +144,15 @@ class EventSpec:
     target: str
     until: float | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    # Happens again every this many seconds (86400: daily), for long-running demo instances.
+    repeat_s: float | None = None
+
+    def next(self) -> EventSpec | None:
+        """The following occurrence of a repeating event."""
+        if self.repeat_s is None:
+            return None
+        until = None if self.until is None else self.until + self.repeat_s
+        return replace(self, at=self.at + self.repeat_s, until=until)
 
 
 @dataclass(frozen=True)
@@ -310,6 +319,7 @@ def parse_scenario(data: dict[str, Any], start: float) -> Scenario:
                 target=str(item.get("vin") or item.get("site") or ""),
                 until=None if until is None else _event_time(until, at, zone, where),
                 params=dict(item.get("params", {})),
+                repeat_s=_repeat(item.get("repeat"), where),
             )
         )
     scenario = Scenario(
@@ -322,6 +332,17 @@ def parse_scenario(data: dict[str, Any], start: float) -> Scenario:
     )
     _check(scenario)
     return scenario
+
+
+def _repeat(value: Any, where: str) -> float | None:
+    """`repeat: daily` or a number of seconds."""
+    if value is None:
+        return None
+    if value == "daily":
+        return 86400.0
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 60:
+        return float(value)
+    raise ScenarioError(f"{where}: repeat must be 'daily' or at least 60 seconds")
 
 
 def _replace_connectors(site: SiteSpec, connectors: tuple[WallConnectorSpec, ...]) -> SiteSpec:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 
 from .energy import Site
@@ -36,7 +37,13 @@ class World:
         for spec in scenario.sites:
             site = Site.from_spec(spec, now - HISTORY_BACKFILL_S, self._wall_connector_power)
             self.sites[spec.energy_site_id] = site
-        self.pending: list[EventSpec] = [e for e in scenario.events if e.at >= now]
+        self.pending: list[EventSpec] = []
+        for event in scenario.events:
+            # A repeating event that began before start joins at its next occurrence.
+            while event.at < now and event.repeat_s is not None:
+                event = event.next() or event
+            if event.at >= now:
+                bisect.insort(self.pending, event, key=lambda e: e.at)
         # The backfill runs without cars: they did not exist before the emulator started.
         self._cars_ready = False
         for site in self.sites.values():
@@ -59,6 +66,9 @@ class World:
             event = self.pending.pop(0)
             self._run_until(event.at)
             self.apply_event(event)
+            following = event.next()
+            if following is not None:
+                bisect.insort(self.pending, following, key=lambda e: e.at)
         self._run_until(now)
         return now
 

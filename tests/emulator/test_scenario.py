@@ -128,3 +128,22 @@ def test_default_scenario_matches_the_contract() -> None:
 def test_bad_scenarios_are_explained(document: dict[str, object], message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         parse_scenario(document, start=0)
+
+
+async def test_shipped_commute_scenario_repeats_daily(socket_enabled: None) -> None:
+    path = Path(__file__).parents[2] / "fleet_emulator" / "scenarios" / "commute.yaml"
+    emulator = Emulator(path)
+    start = emulator.vehicle(M3).odometer
+    emulator.advance(86400)
+    one_day = emulator.vehicle(M3).odometer - start
+    # Two legs of about 13.1 miles (21 km) each.
+    assert one_day == pytest.approx(26.3, abs=0.3)
+    emulator.advance(86400)
+    assert emulator.vehicle(M3).odometer - start == pytest.approx(2 * one_day, abs=0.1)
+    assert sum(1 for e in emulator.world.pending if e.target == M3) == 4
+
+
+def test_repeat_must_be_daily_or_seconds() -> None:
+    event = {"kind": "plug_in", "vin": M3, "at": "+60", "repeat": "weekly"}
+    with pytest.raises(ScenarioError, match="repeat"):
+        parse_scenario({"events": [event]}, start=0)
