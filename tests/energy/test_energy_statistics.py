@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 import itertools
 
 from freezegun.api import FrozenDateTimeFactory
@@ -16,10 +16,12 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.tesla_fleet_direct.api.energy import EnergySiteApi
+from custom_components.tesla_fleet_direct.api.energy_data import HistoryEntry
 from custom_components.tesla_fleet_direct.energy_statistics import (
     BACKFILL_DAYS,
     EnergyStatisticsImporter,
     async_clear_energy_statistics,
+    hourly_kwh,
     statistic_id,
 )
 from custom_components.tesla_fleet_direct.polling import AccountPolling
@@ -162,3 +164,28 @@ async def test_set_up_imports_and_removal_clears(hass: HomeAssistant, emulator: 
     await async_wait_recording_done(hass)
     assert await _hours(hass, GRID_IMPORT) == []
     assert await _hours(hass, SOLAR) == []
+
+
+def test_finer_buckets_sum_into_utc_hours() -> None:
+    """Quarter-hour entries (as some gateways send) add up per UTC hour, whatever the offset."""
+    entries = [
+        HistoryEntry(
+            datetime.fromisoformat(f"2026-11-01T01:{minute:02d}:00-07:00"),
+            {"grid_energy_imported": 250.0, "solar_energy_exported": 0.0},
+        )
+        for minute in (0, 15, 30, 45)
+    ] + [
+        # After the clocks went back, 01:00 local again is a different UTC hour.
+        HistoryEntry(
+            datetime.fromisoformat("2026-11-01T01:00:00-08:00"),
+            {"grid_energy_imported": 400.0, "battery_energy_imported_from_solar": 100.0},
+        )
+    ]
+    hours = hourly_kwh(entries)
+    first = datetime(2026, 11, 1, 8, tzinfo=UTC)
+    second = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    assert set(hours) == {first, second}
+    assert hours[first]["grid_import"] == pytest.approx(1.0)
+    assert hours[second]["grid_import"] == pytest.approx(0.4)
+    assert hours[second]["battery_charge"] == pytest.approx(0.1)
+    assert hours[first]["home_use"] == 0.0
