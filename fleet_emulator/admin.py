@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .scenario import EVENT_KINDS, EventSpec
-from .signing import pairing_response
+from .signing import pairing_response, public_key_pem
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -271,3 +271,19 @@ def setup(app: web.Application, emu: Emulator) -> None:
     ]
     for method, path, handler in routes:
         app.router.add_route(method, PREFIX + path, _loopback_only(handler))
+
+    async def hosted_pem(request: web.Request) -> web.StreamResponse:
+        # Stands in for `https://<domain>/.well-known/...`: what the app's web host serves.
+        key = emu.hosted_keys.get(request.match_info["domain"].lower())
+        if key is None:
+            return web.Response(status=404, text="not found")
+        try:
+            pem = public_key_pem(key)
+        except ValueError:
+            pem = key  # served as given, so a broken hosting can be simulated too
+        return web.Response(text=pem, content_type="application/x-pem-file")
+
+    app.router.add_get(
+        "/hosted/{domain}/.well-known/appspecific/com.tesla.3p.public-key.pem",
+        _loopback_only(hosted_pem),
+    )

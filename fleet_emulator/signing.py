@@ -105,6 +105,15 @@ def public_key_bytes(key_material: str | bytes) -> bytes:
     )
 
 
+def public_key_pem(key_material: str | bytes) -> str:
+    """The same key as a PEM `PUBLIC KEY` block (what a domain hosts for Tesla)."""
+    point = public_key_bytes(key_material)
+    key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
 @dataclass
 class DomainState:
     """One domain's identity and clock: its key pair, the epoch and when it began."""
