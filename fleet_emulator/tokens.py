@@ -45,6 +45,15 @@ class RefreshGrant:
 
 
 @dataclass(frozen=True)
+class ReuseAttempt:
+    """A rotated-away refresh token was sent again."""
+
+    account_id: str
+    client_id: str
+    time: float
+
+
+@dataclass(frozen=True)
 class AccessClaims:
     """A verified access token."""
 
@@ -85,6 +94,7 @@ class TokenService:
         self._key = secrets.token_bytes(32)
         self.codes: dict[str, AuthCode] = {}
         self.refresh: dict[str, RefreshGrant] = {}
+        self.reuses: list[ReuseAttempt] = []
         # Access tokens issued at or before this generation are rejected (expire_access_tokens).
         self._generation = 0
 
@@ -187,6 +197,9 @@ class TokenService:
     def rotate(self, refresh_token: str, client_id: str) -> RefreshGrant | None:
         """Use a refresh token once; None if unknown, used, revoked, expired or not ours."""
         grant = self.refresh.get(refresh_token)
+        if grant is not None and grant.used:
+            # Tesla locks the user out here; tests assert a client never gets to this point.
+            self.reuses.append(ReuseAttempt(grant.account_id, client_id, self._clock()))
         if grant is None or grant.used or grant.revoked or grant.client_id != client_id:
             return None
         if grant.expires_at < self._clock():

@@ -218,6 +218,7 @@ async def test_code_expires_after_ten_minutes(emulator: Emulator, http: ClientSe
     assert (status, body["error"]) == (400, "invalid_auth_code")
 
 
+@pytest.mark.refresh_token_reuse
 async def test_refresh_rotates_and_reuse_is_login_required(
     emulator: Emulator, http: ClientSession
 ) -> None:
@@ -229,6 +230,9 @@ async def test_refresh_rotates_and_reuse_is_login_required(
     assert second["refresh_token"].startswith("NA_")
     status, body = await token_request(emulator, http, **form, refresh_token=first)
     assert (status, body["error"]) == (401, "login_required")
+    assert [(r.account_id, r.client_id) for r in emulator.tokens.reuses] == [
+        ("owner", "tfd-client")
+    ]
     status, third = await token_request(
         emulator, http, **form, refresh_token=second["refresh_token"]
     )
