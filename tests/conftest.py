@@ -11,16 +11,36 @@ import pytest
 import custom_components.tesla_fleet_direct  # noqa: F401
 from fleet_emulator import Emulator
 
+from .common import record_refreshes
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom integrations in every test."""
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Markers of this suite."""
+    config.addinivalue_line(
+        "markers", "refresh_token_reuse: the test sends a used refresh token on purpose"
+    )
+
+
 @pytest.fixture
-async def emulator(socket_enabled: None) -> AsyncIterator[Emulator]:
-    """The Fleet API emulator with its default scenario on a free 127.0.0.1 port."""
+async def emulator(socket_enabled: None, request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:
+    """The Fleet API emulator with its default scenario on a free 127.0.0.1 port.
+
+    Fails the test if a rotated refresh token is ever sent again (Tesla would lock the user
+    out), unless the test is marked `refresh_token_reuse` or is one of the emulator's own.
+    """
     emu = Emulator()
+    refreshes = record_refreshes(emu)
     await emu.start("127.0.0.1", 0)
     yield emu
     await emu.stop()
+    # The emulator's own tests send used tokens on purpose to check the server's answer.
+    exempt = request.node.get_closest_marker("refresh_token_reuse") is not None or (
+        request.node.path.parent.name == "emulator"
+    )
+    if refreshes.reused and not exempt:
+        pytest.fail(f"refresh token reused {len(refreshes.reused)} time(s)")
