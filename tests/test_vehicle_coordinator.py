@@ -191,3 +191,28 @@ async def test_command_shows_at_once_and_prompts_a_refresh(
     await tick(hass, freezer, 11)  # past the refresh debouncer
     assert vehicle_requests(emulator)["data"] == before + 1
     assert rig.coordinator.data.data["vehicle_state"]["locked"] is False
+
+
+async def test_offline_and_back_are_logged_once_each(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A car that loses its connection is logged once, and once when it is back."""
+    rig = await make_rig(hass, emulator)
+    caplog.set_level(logging.INFO)
+    emulator.vehicle(M3).set_connectivity(False)
+    for _ in range(4):
+        await tick(hass, freezer, 301)
+    assert rig.coordinator.data.state == "offline"
+    assert rig.coordinator.last_update_success  # offline is a state, not a failure
+    emulator.vehicle(M3).set_connectivity(True)
+    for _ in range(2):
+        await tick(hass, freezer, 301)
+    assert rig.coordinator.data.online
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("is offline" in m for m in messages) == 1
+    assert sum("reachable again" in m for m in messages) == 1
+    # The VIN may appear at debug level only.
+    assert not any(M3 in r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)

@@ -35,6 +35,7 @@ from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
 
 ONLINE = "online"
+OFFLINE = "offline"
 # The endpoints every poll of an online car includes: they decide the activity (and so the
 # interval), whatever entities are enabled.
 ACTIVITY_ENDPOINTS = frozenset({"charge_state", "drive_state"})
@@ -219,6 +220,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         self.last_success_at = now
         plan = self.polling.plan()
 
+        self._log_reachability(previous, state)
         if state != ONLINE:
             self._window_start = None
             self.update_interval = timedelta(seconds=plan.asleep)
@@ -257,6 +259,18 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
                 interval = min(interval, max(window_left, 1.0))
         self.update_interval = timedelta(seconds=interval)
         return VehicleSnapshot(state=state, activity=activity, data=data, data_time=now)
+
+    def _log_reachability(self, previous: VehicleSnapshot | None, state: str) -> None:
+        """Once when the car loses its connection, once when it is back (sleep is normal)."""
+        was_offline = previous is not None and previous.state == OFFLINE
+        if state == OFFLINE and not was_offline:
+            LOGGER.info("%s is offline (no connection to Tesla)", self._display_name)
+        elif was_offline and state != OFFLINE:
+            LOGGER.info("%s is reachable again", self._display_name)
+
+    @property
+    def _display_name(self) -> str:
+        return str(self.device_info.get("name") or "A car")
 
     def _data_due(self, now: float) -> bool:
         """Whether an online car's data is worth a request now."""
