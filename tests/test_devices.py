@@ -14,8 +14,10 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
+from fleet_emulator.scenario import AccountSpec
 
-from .entity_helpers import M3, MY, setup_platform
+from .common import create_entry, setup_integration
+from .entity_helpers import M3, MY, only_platforms, setup_platform
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -55,3 +57,28 @@ async def test_car_leaving_and_rejoining_the_account(
     state = hass.states.get(battery)
     assert state is not None
     assert float(state.state) == pytest.approx(emulator.vehicle(MY).battery_level, abs=1)
+
+
+async def test_car_shared_by_two_accounts_has_no_clashing_unique_ids(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Owner and driver each add their account: each gets its own device and entities."""
+    emulator.world.accounts["driver"] = AccountSpec(
+        "driver", email="driver@example.com", full_name="Emulated Driver", vehicles=(M3,)
+    )
+    with only_platforms(Platform.SENSOR):
+        owner = await setup_integration(hass, emulator)
+        driver = create_entry(hass, emulator, account_id="driver")
+        assert await hass.config_entries.async_setup(driver.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+    for entry in (owner, driver):
+        assert devices.async_get_device_by_identifier((DOMAIN, M3), entry.entry_id)
+    battery = [e for e in entities.entities.values() if e.unique_id.endswith(f"{M3}-battery_level")]
+    assert len(battery) == 2
+    assert len({e.unique_id for e in battery}) == 2
+    for item in battery:
+        state = hass.states.get(item.entity_id)
+        assert state is not None
+        assert float(state.state) == pytest.approx(emulator.vehicle(M3).battery_level, abs=1)
