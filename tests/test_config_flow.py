@@ -352,7 +352,9 @@ async def test_reauth_same_account(
     old_refresh = entry.data["token"]["refresh_token"]
     emulator.revoke_refresh_tokens("owner")
     result = await _reauth(hass, entry)
-    assert "vehicle_cmds" in parse_qs(urlsplit(result["url"]).query)["scope"][0]
+    query = parse_qs(urlsplit(result["url"]).query)
+    assert "vehicle_cmds" in query["scope"][0]
+    assert query["prompt"] == ["login"]
 
     result = await _sign_in(hass, hass_client_no_auth, result)
 

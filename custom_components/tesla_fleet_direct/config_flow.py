@@ -82,10 +82,14 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
     @override
     def extra_authorize_data(self) -> dict[str, Any]:
         """The chosen scopes; Tesla asks again for any the account has not granted yet."""
-        return {
+        data = {
             "scope": " ".join((*MANDATORY_SCOPES, *self._requested)),
             "prompt_missing_scopes": "true",
         }
+        if self.source == SOURCE_REAUTH:
+            # The browser may still be signed in to another Tesla account: ask who signs in.
+            data["prompt"] = "login"
+        return data
 
     @staticmethod
     @callback
