@@ -103,6 +103,8 @@ class VehicleSpec:
     inside_temp: float = 21.0
     outside_temp: float = 15.0
     car_version: str = "2025.20.6 1a2b3c4d5e"
+    # Where the car's clock lives (scheduled charging starts at local time).
+    time_zone: str = "America/Los_Angeles"
 
 
 @dataclass(frozen=True)

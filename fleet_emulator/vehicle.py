@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 import math
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .scenario import VehicleSpec
 
@@ -100,6 +102,7 @@ class Vehicle:
     charge_miles_added: float = 0.0
     scheduled_charging_enabled: bool = False
     scheduled_charging_time: int = 0
+    scheduled_fired: float = 0.0
     scheduled_departure: dict[str, Any] = field(default_factory=dict)
     charge_schedules: list[dict[str, Any]] = field(default_factory=list)
     precondition_schedules: list[dict[str, Any]] = field(default_factory=list)
@@ -278,7 +281,19 @@ class Vehicle:
     def advance(self, until: float) -> None:
         """Run the physics from `self.now` to `until` in small steps."""
         while self.now < until:
+            scheduled = self._next_scheduled_start()
+            if scheduled is not None and scheduled <= self.now:
+                # The car wakes itself to start a scheduled charge, once per day.
+                self.scheduled_fired = scheduled
+                self.wake_now()
+                self.charging = True
+                self.charge_energy_added = self.charge_miles_added = 0.0
+                continue
             if self.power_state != "online":
+                if scheduled is not None and scheduled <= until:
+                    self._cool_down(scheduled - self.now)
+                    self.now = scheduled
+                    continue
                 if self.waking_until is not None and self.waking_until <= until:
                     self.now = max(self.now, self.waking_until)
                     self.power_state = "online"
@@ -294,6 +309,8 @@ class Vehicle:
                 step_end = min(step_end, self.drive.end)
             if not self.busy:
                 step_end = min(step_end, self.last_activity + self.idle_sleep_s)
+            if scheduled is not None:
+                step_end = min(step_end, scheduled)
             step_end = max(step_end, self.now)
             self._step(step_end - self.now, step_end)
             self.now = step_end
@@ -301,6 +318,23 @@ class Vehicle:
                 self.touch()
             elif self.now - self.last_activity >= self.idle_sleep_s:
                 self.power_state = "asleep"
+
+    def _next_scheduled_start(self) -> float | None:
+        """When `set_scheduled_charging` starts charging next (only while it would)."""
+        if not (
+            self.scheduled_charging_enabled
+            and self.plugged_in
+            and not self.charging
+            and self.battery_level < self.charge_limit_soc
+        ):
+            return None
+        local = datetime.fromtimestamp(self.now, ZoneInfo(self.spec.time_zone))
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+            minutes=self.scheduled_charging_time
+        )
+        if start.timestamp() < self.now or start.timestamp() <= self.scheduled_fired:
+            start += timedelta(days=1)
+        return start.timestamp()
 
     def _step(self, dt: float, t_end: float) -> None:
         if dt <= 0:

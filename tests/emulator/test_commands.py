@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -275,3 +277,23 @@ async def test_only_requested_sections_are_returned(api: Api) -> None:
     assert sections == {"charge_state", "gui_settings", "granular_access"}
     status, _ = await api.get(f"/vehicles/{M3}/vehicle_data?endpoints=charge_state;bogus")
     assert status == 400
+
+
+async def test_scheduled_charging_waits_for_its_time(api: Api, emulator: Emulator) -> None:
+    zone = ZoneInfo("America/Los_Angeles")
+    now = datetime.fromtimestamp(emulator.clock.now(), zone)
+    start = (now + timedelta(hours=3)).replace(second=0, microsecond=0)
+    minutes = start.hour * 60 + start.minute
+    await api.command(M3, "set_scheduled_charging", enable=True, time=minutes)
+    emulator.vehicle(M3).plug_in()
+    data = await vehicle_data(api, M3, "charge_state")
+    assert data["charge_state"]["charging_state"] == "Stopped"
+    assert data["charge_state"]["scheduled_charging_pending"] is True
+    emulator.clock.set(start.timestamp() - 60)
+    assert emulator.vehicle(M3).state == "asleep"
+    emulator.clock.set(start.timestamp() + 60)
+    car = emulator.vehicle(M3)
+    assert (car.state, car.charging_state) == ("online", "Charging")
+    await api.command(M3, "charge_stop")
+    emulator.clock.advance(60)
+    assert emulator.vehicle(M3).charging_state == "Stopped"
