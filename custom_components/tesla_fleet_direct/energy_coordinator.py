@@ -108,11 +108,16 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
 
     def wall_connector_device_info(self, din: str) -> DeviceInfo:
         """A wall connector's own device (its DIN identifies it across sites and accounts)."""
+        dins = wall_connector_dins(self.data.info if self.data else None)
+        # Several connectors (leader and followers) get numbers, so their entity ids differ.
+        name = "Wall Connector"
+        if len(dins) > 1 and din in dins:
+            name = f"Wall Connector {dins.index(din) + 1}"
         return DeviceInfo(
             identifiers={(DOMAIN, din)},
             manufacturer="Tesla",
             model="Wall Connector",
-            name="Wall Connector",
+            name=name,
             serial_number=din,
         )
 

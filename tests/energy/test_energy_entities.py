@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import timedelta
 import json
 
@@ -235,3 +236,18 @@ async def test_site_joining_later_gets_entities_without_restart(
     assert float(state.state) == pytest.approx(
         emulator.site(SITE_ID).live_status()["solar_power"] / 1000
     )
+
+
+async def test_several_wall_connectors_get_numbered_devices(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A leader and a follower connector are two devices with distinct entities."""
+    site = emulator.site(SITE_ID)
+    follower = replace(site.spec.wall_connectors[0], din="1457768-02-G--PGT21000002", vin=None)
+    site.spec = replace(site.spec, wall_connectors=(*site.spec.wall_connectors, follower))
+    entry, _ = await _load(hass, emulator)
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    names = sorted(d.name for d in devices if d.model == "Wall Connector")
+    assert names == ["Wall Connector 1", "Wall Connector 2"]
+    assert hass.states.get("sensor.wall_connector_1_power") is not None
+    assert hass.states.get("sensor.wall_connector_2_power") is not None
