@@ -84,3 +84,19 @@ async def test_emulator_url_is_not_in_the_ui(hass: HomeAssistant) -> None:
     assert endpoints.token_url == "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/token"
     assert endpoints.base_url("eu") == "https://fleet-api.prd.eu.vn.cloud.tesla.com"
     assert not endpoints.is_emulator
+
+
+async def test_token_endpoint_down_at_start_retries(
+    hass: HomeAssistant, emulator: Emulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Token expired while stopped and the token endpoint down: set-up retries, no reauth."""
+    entry = await setup_integration(hass, emulator)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    emulator.faults.inject("/oauth2/v3/token", 502)
+    freezer.tick(timedelta(hours=9))
+
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert not reauth_flows(hass)

@@ -36,9 +36,9 @@ NO_SECRET_VALUES = frozenset({"", "-", "none"})
 DATA_AUTHORIZE_URL: HassKey[str] = HassKey("tesla_fleet_direct_authorize_url")
 
 
-def has_secret(credential: ClientCredential) -> bool:
-    """Whether the app was registered with a client secret."""
-    return credential.client_secret.strip().lower() not in NO_SECRET_VALUES
+def has_secret(client_secret: str) -> bool:
+    """Whether the app was registered with a client secret (not blank, `-` or `none`)."""
+    return client_secret.strip().lower() not in NO_SECRET_VALUES
 
 
 async def async_authorize_url(hass: HomeAssistant, endpoints: TeslaEndpoints) -> str:
@@ -134,7 +134,7 @@ async def async_get_auth_implementation(
     """The OAuth2 implementation for one set of credentials."""
     endpoints = get_endpoints(hass)
     authorize_url = await async_authorize_url(hass, endpoints)
-    if has_secret(credential):
+    if has_secret(credential.client_secret):
         return TeslaOAuth2Implementation(
             hass, auth_domain, credential, authorize_url, endpoints.token_url
         )

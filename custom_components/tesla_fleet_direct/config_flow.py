@@ -36,7 +36,7 @@ from .api.errors import AuthenticationError, TeslaFleetError
 from .api.models import Products
 from .api.regions import region_from_hint
 from .api.signing.hosting import WELL_KNOWN_PATH, public_key_url
-from .application_credentials import NO_SECRET_VALUES
+from .application_credentials import has_secret
 from .const import CONF_BASE_URL, CONF_REGION, DOMAIN, LOGGER, MANDATORY_SCOPES, OPTIONAL_SCOPES
 from .endpoints import get_endpoints
 from .options_flow import TeslaFleetDirectOptionsFlow
@@ -259,9 +259,8 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
         """Register the app's domain in the account's region with a partner token."""
         entry = self._get_reconfigure_entry()
         implementation = await async_get_config_entry_implementation(self.hass, entry)
-        if (
-            not isinstance(implementation, LocalOAuth2Implementation)
-            or implementation.client_secret.strip().lower() in NO_SECRET_VALUES
+        if not isinstance(implementation, LocalOAuth2Implementation) or not has_secret(
+            implementation.client_secret
         ):
             # Apps without a secret get no partner token, so they cannot register a domain.
             raise PartnerRegistrationError(None)
