@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .ratelimit import REPORTED_LIMITS, RateLimiter
 from .scenario import EVENT_KINDS, EventSpec
 from .signing import pairing_response, public_key_pem
 
@@ -172,8 +173,17 @@ def setup(app: web.Application, emu: Emulator) -> None:
             emu.auto_approve = bool(body["auto_approve"])
         if "free_endpoints" in body:
             emu.free_endpoints = set(body["free_endpoints"])
+        if "rate_limits" in body:
+            limits = body["rate_limits"]
+            if limits == "reported":
+                limits = dict(REPORTED_LIMITS)
+            emu.rate_limiter = RateLimiter(dict(limits)) if limits else None
         return web.json_response(
-            {"auto_approve": emu.auto_approve, "free_endpoints": sorted(emu.free_endpoints)}
+            {
+                "auto_approve": emu.auto_approve,
+                "free_endpoints": sorted(emu.free_endpoints),
+                "rate_limits": emu.rate_limiter.limits if emu.rate_limiter else None,
+            }
         )
 
     async def vehicle(request: web.Request) -> web.StreamResponse:

@@ -13,6 +13,7 @@ from .energy import Site
 from .faults import Faults
 from .http import add_endpoints
 from .ledger import Ledger
+from .ratelimit import RateLimiter
 from .scenario import REGIONS, ClientSpec, Scenario, default_scenario, load_scenario
 from .tokens import TokenService
 from .vehicle import Vehicle
@@ -47,6 +48,8 @@ class Emulator:
         self.ledger = Ledger()
         self.auto_approve = scenario.settings.auto_approve
         self.free_endpoints = set(scenario.settings.free_endpoints)
+        limits = scenario.settings.rate_limits
+        self.rate_limiter = RateLimiter(dict(limits)) if limits else None
         self.tokens = TokenService(self.clock, scenario.settings, issuer="")
         # Domain -> public key "hosted" there (stands in for Tesla fetching the .well-known PEM).
         self.hosted_keys: dict[str, str] = {}

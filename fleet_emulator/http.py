@@ -192,7 +192,18 @@ async def _authorised(
     if needed and not needed & claims.scopes:
         return errors.fleet_error(403, errors.MISSING_SCOPES), claims.account_id
     call = Call(request, emu, claims, account, region)
-    return await endpoint.handler(call), claims.account_id
+    verdict = None
+    if emu.rate_limiter is not None:
+        device = request.match_info.get("vin") or request.match_info.get("site_id") or ""
+        verdict = emu.rate_limiter.check(claims.sub, device, endpoint.category, emu.clock.now())
+        if verdict is not None and not verdict.allowed:
+            limited = errors.fleet_error(429, errors.default_fault_error(429))
+            limited.headers.update(verdict.headers)
+            return limited, claims.account_id
+    response = await endpoint.handler(call)
+    if verdict is not None:
+        response.headers.update(verdict.headers)
+    return response, claims.account_id
 
 
 def _record(

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import yaml  # type: ignore[import-untyped]
 
+from .ratelimit import REPORTED_LIMITS
+
 type Region = Literal["na", "eu", "cn"]
 REGIONS: tuple[Region, ...] = ("na", "eu", "cn")
 SLEEP_MODELS = ("strict", "modern")
@@ -92,6 +94,8 @@ class VehicleSpec:
     wake_delay_s: float = 15.0
     connectivity: bool = True
     asleep_at_start: bool = False
+    # Firmware 2024.20+ sometimes reports a sleeping car as offline.
+    asleep_reads_offline: bool = False
     battery_kwh: float = 75.0
     range_miles_full: float = 310.0
     battery_level: float = 62.0
@@ -165,6 +169,8 @@ class Settings:
     refresh_token_lifetime_s: int = 90 * 24 * 3600
     auto_approve: bool = False
     free_endpoints: frozenset[str] = DEFAULT_FREE_ENDPOINTS
+    # Requests per minute per account and device by category; None: no limits.
+    rate_limits: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -305,6 +311,8 @@ def parse_scenario(data: dict[str, Any], start: float) -> Scenario:
     settings_data = dict(data.get("settings", {}))
     if "free_endpoints" in settings_data:
         settings_data["free_endpoints"] = frozenset(settings_data["free_endpoints"])
+    if settings_data.get("rate_limits") == "reported":
+        settings_data["rate_limits"] = dict(REPORTED_LIMITS)
     settings = _build(Settings, settings_data, "settings")
     zone = sites[0].time_zone if sites else "UTC"
     events = []

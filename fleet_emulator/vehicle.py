@@ -192,7 +192,11 @@ class Vehicle:
     @property
     def state(self) -> str:
         """What `GET /vehicles/{vin}` reports: online, asleep or offline."""
-        return "offline" if not self.connectivity else self.power_state
+        if not self.connectivity:
+            return "offline"
+        if self.power_state == "asleep" and self.spec.asleep_reads_offline:
+            return "offline"
+        return self.power_state
 
     @property
     def online(self) -> bool:
