@@ -98,10 +98,10 @@ async def test_sleeping_car_restores_binary_states(hass: HomeAssistant, emulator
     assert _state(hass, "state") == STATE_OFF
 
 
-async def test_only_the_online_sensor_without_the_data_scope(
+async def test_no_binary_sensors_and_no_polling_without_the_data_scope(
     hass: HomeAssistant, emulator: Emulator
 ) -> None:
-    """Without vehicle_device_data only the free state is known, so only that entity exists."""
+    """Without vehicle_device_data Tesla refuses even the state check: no entity, no request."""
     entry = await setup_platform(
         hass,
         emulator,
@@ -114,4 +114,5 @@ async def test_only_the_online_sensor_without_the_data_scope(
         for e in er.async_entries_for_config_entry(registry, entry.entry_id)
         if M3 in e.unique_id
     )
-    assert keys == ["state"]
+    assert keys == []
+    assert not any("/vehicles/" in e.path for e in emulator.ledger.entries)

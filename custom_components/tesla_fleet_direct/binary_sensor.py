@@ -230,11 +230,14 @@ class TeslaVehicleBinarySensor(TeslaVehicleEntity, BinarySensorEntity, RestoreEn
 def vehicle_binary_sensors(
     coordinator: TeslaVehicleCoordinator,
 ) -> list[TeslaVehicleBinarySensor]:
-    """The binary sensors of one car that its granted scopes allow."""
+    """The binary sensors of one car that its granted scopes allow.
+
+    Even the online state needs `vehicle_device_data` (Tesla refuses the state check without it).
+    """
     return [
         TeslaVehicleBinarySensor(coordinator, description)
         for description in VEHICLE_BINARY_SENSORS
-        if description.from_state or coordinator.data_allowed
+        if coordinator.data_allowed
     ]
 
 

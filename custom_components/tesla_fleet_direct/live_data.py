@@ -91,6 +91,7 @@ def async_setup_vehicles(
             device_info=vehicle_device_info(vin, product),
             scopes=scopes,
             polling=polling,
+            initial_state=str(product.get("state") or "unknown"),
         )
 
     fleet = VehicleFleet(hass, entry, create)

@@ -132,6 +132,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         device_info: DeviceInfo,
         scopes: Collection[str],
         polling: AccountPolling,
+        initial_state: str = "unknown",
     ) -> None:
         """Set up the polling of one car (no request is sent here)."""
         super().__init__(
@@ -153,6 +154,8 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         self._window_start: float | None = None
         self._last_probe: float | None = None
         self.last_success_at: float | None = None
+        # What the products list said; all that is known without the data scope.
+        self._initial_state = initial_state
 
     @property
     def data_allowed(self) -> bool:
@@ -207,6 +210,10 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         await self.async_request_refresh()
 
     async def _async_update_data(self) -> VehicleSnapshot:
+        if not self.data_allowed:
+            # Tesla refuses even the state check without vehicle_device_data: nothing to poll.
+            self.update_interval = None
+            return self._keep(self.data, self._initial_state, Activity.ASLEEP)
         if (wait := self.polling.gate.remaining()) > 0:
             raise self._rate_limited(wait)
         previous: VehicleSnapshot | None = self.data
