@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 import html
 from pathlib import Path
 import re
@@ -11,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
@@ -241,19 +243,26 @@ async def test_wrong_client_secret(
 
 
 async def test_discovery_unreachable_uses_known_url(
-    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+    hass: HomeAssistant,
+    emulator: Emulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Discovery fails: the known authorize URL is used, and discovery is tried again later."""
+    """Discovery fails: the known authorize URL is used; discovery is tried again later."""
     emulator.faults.inject("/oauth2/v3/thirdparty/*", 503)
     await async_setup_domain(hass, emulator)
     result = await _start(hass)
     assert result["url"].startswith(f"{emulator.url}/oauth2/v3/authorize?")
     assert not emulator.faults.rules  # discovery was asked
-    assert DATA_AUTHORIZE_URL not in hass.data  # a failure is not remembered
 
     result = await _sign_in(hass, hass_client_no_auth, result)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    # Not asked again at once (the entry's set-up also lists the implementations) ...
+    assert DATA_AUTHORIZE_URL not in hass.data
+    # ... but after a while.
+    freezer.tick(timedelta(minutes=16))
+    result = await _start(hass)
     assert hass.data[DATA_AUTHORIZE_URL] == f"{emulator.url}/oauth2/v3/authorize"
 
 

@@ -8,6 +8,7 @@ run); the token URL is always the fleet-auth host, as Tesla requires.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, override
 
 from aiohttp import ClientError
@@ -30,10 +31,13 @@ from .endpoints import TeslaEndpoints, get_endpoints
 
 DEVELOPER_URL = "https://developer.tesla.com/dashboard"
 DISCOVERY_TIMEOUT_S = 10.0
+# After a failed discovery, the known URL is used this long before discovery is tried again.
+DISCOVERY_RETRY_S = 900.0
 # What users type in the required secret field when their app has no secret.
 NO_SECRET_VALUES = frozenset({"", "-", "none"})
 
 DATA_AUTHORIZE_URL: HassKey[str] = HassKey("tesla_fleet_direct_authorize_url")
+DATA_DISCOVERY_RETRY_AT: HassKey[float] = HassKey("tesla_fleet_direct_discovery_retry_at")
 
 
 def has_secret(client_secret: str) -> bool:
@@ -46,13 +50,18 @@ async def async_authorize_url(hass: HomeAssistant, endpoints: TeslaEndpoints) ->
     if (cached := hass.data.get(DATA_AUTHORIZE_URL)) is not None:
         return cached
     url = endpoints.authorize_url
+    if time.time() < hass.data.get(DATA_DISCOVERY_RETRY_AT, 0.0):
+        return url
     try:
-        async with asyncio.timeout(DISCOVERY_TIMEOUT_S):
-            response = await async_get_clientsession(hass).get(endpoints.discovery_url)
+        async with (
+            asyncio.timeout(DISCOVERY_TIMEOUT_S),
+            async_get_clientsession(hass).get(endpoints.discovery_url) as response,
+        ):
             response.raise_for_status()
             document: Any = await response.json(content_type=None)
     except (ClientError, TimeoutError, ValueError) as err:
-        # Not cached: the next sign-in tries discovery again.
+        # Every entry set-up lists the implementations: do not wait on a dead host each time.
+        hass.data[DATA_DISCOVERY_RETRY_AT] = time.time() + DISCOVERY_RETRY_S
         LOGGER.debug("Tesla's discovery document is unavailable (%s); using the known URL", err)
         return url
     found = document.get("authorization_endpoint") if isinstance(document, dict) else None
