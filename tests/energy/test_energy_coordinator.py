@@ -7,6 +7,7 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import UpdateFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -189,4 +190,28 @@ async def test_failures_keep_data_until_stale(
     assert coordinator.last_update_success
     assert not coordinator.is_stale
     assert "recovered" in caplog.text
+    await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_refused_sign_in_asks_for_reauth(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    *,
+    config_entry: MockConfigEntry,
+    api: EnergySiteApi,
+    emulator: Emulator,
+    polling: AccountPolling,
+) -> None:
+    """A 401 that survives the client's one refresh starts reauth instead of polling on."""
+    coordinator = await _start(hass, config_entry, api, polling)
+    emulator.faults.inject(LIVE_STATUS, 401, count=2, body={"error": "invalid bearer token"})
+    await _tick(hass, freezer, 61)
+    assert isinstance(coordinator.last_exception, ConfigEntryAuthFailed)
+    assert coordinator.last_exception.translation_key == "energy_auth_failed"
+    # Home Assistant turns ConfigEntryAuthFailed into the reauth flow (tested with sign-in);
+    # here: no more requests once Tesla refused the sign-in twice in a row.
+    assert len(calls(emulator, "live_status")) == 3
+    for _ in range(5):
+        await _tick(hass, freezer, 61)
+    assert len(calls(emulator, "live_status")) == 3
     await hass.config_entries.async_unload(config_entry.entry_id)
