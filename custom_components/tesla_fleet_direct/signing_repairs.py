@@ -39,11 +39,13 @@ def async_create_key_not_paired_issue(
         hass,
         DOMAIN,
         issue_id(vin),
-        is_fixable=False,
+        # With a domain, the fix flow (repairs.py) shows the pairing link as a QR code.
+        is_fixable=app_domain is not None,
         is_persistent=False,
         severity=ir.IssueSeverity.ERROR,
         translation_key=key,
         translation_placeholders=placeholders,
+        data=dict(placeholders) if app_domain is not None else None,
     )
 
 
