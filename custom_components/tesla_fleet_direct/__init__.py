@@ -29,7 +29,20 @@ from .signing_setup import CONF_APP_DOMAIN
 from .token import TeslaTokenManager
 
 # The platforms set up for every entry; the live-data and control parts add theirs here.
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.CLIMATE,
+    Platform.COVER,
+    Platform.DEVICE_TRACKER,
+    Platform.LOCK,
+    Platform.MEDIA_PLAYER,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.UPDATE,
+]
 
 # `emulator_url` is the dev/test switch to the local Fleet API emulator: deliberately not in
 # the UI or the user documentation.

@@ -339,8 +339,9 @@ class VehicleControlDescription(EntityDescription):
 
     scopes: frozenset[str] = VEHICLE_SCOPES
     endpoints: frozenset[str] = frozenset()
-    # Whether this car has the thing at all (e.g. a sunroof); checked once at set-up.
-    exists_fn: Callable[[Mapping[str, Any]], bool] = lambda data: True
+    # Whether this car has the thing at all (e.g. a sunroof); such controls are added once the
+    # car's data is known. None: every car has it, added at once.
+    exists_fn: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 def granted(description: VehicleControlDescription, scopes: Collection[str]) -> bool:
@@ -454,15 +455,55 @@ def async_add_vehicle_controls[D: VehicleControlDescription](
 
     @callback
     def _add(coordinator: TeslaVehicleCoordinator) -> None:
-        data = coordinator.data.data if coordinator.data else {}
-        allowed = [
-            d
-            for d in descriptions
-            # Before the first data nothing is known about fittings: add, show unknown.
-            if granted(d, coordinator.scopes) and (not data or d.exists_fn(data))
-        ]
-        if allowed:
-            commander = async_vehicle_commander(hass, entry, coordinator)
-            async_add_entities(factory(coordinator, d, commander) for d in allowed)
+        allowed = [d for d in descriptions if granted(d, coordinator.scopes)]
+        if not allowed:
+            return
+        commander = async_vehicle_commander(hass, entry, coordinator)
+        async_add_entities(
+            factory(coordinator, d, commander) for d in allowed if d.exists_fn is None
+        )
+        optional = [d for d in allowed if d.exists_fn is not None]
+        if optional:
+            _add_when_known(coordinator, commander, optional)
+
+    @callback
+    def _add_when_known(
+        coordinator: TeslaVehicleCoordinator, commander: VehicleCommander, optional: list[D]
+    ) -> None:
+        """Fittings (seats, sunroof, ...) are known from the car's first data answer."""
+        remove: Callable[[], None] | None = None
+        # Ask for the sections that tell the fittings until the controls exist.
+        unwant: Callable[[], None] | None = coordinator.async_want_endpoints(
+            frozenset().union(*(d.endpoints for d in optional))
+        )
+
+        @callback
+        def _check() -> None:
+            nonlocal remove, unwant
+            data = coordinator.data.data if coordinator.data else {}
+            if not data:
+                return
+            if remove is not None:
+                remove()
+                remove = None
+            if unwant is not None:
+                unwant()
+                unwant = None
+            async_add_entities(
+                factory(coordinator, d, commander)
+                for d in optional
+                if d.exists_fn is not None and d.exists_fn(data)
+            )
+
+        @callback
+        def _unload() -> None:
+            if remove is not None:
+                remove()
+            if unwant is not None:
+                unwant()
+
+        remove = coordinator.async_add_listener(_check)
+        entry.async_on_unload(_unload)
+        _check()
 
     async_listen_vehicles(hass, entry, _add)

@@ -1,0 +1,191 @@
+"""Covers: windows (vent/close), frunk (open), trunk, charge port door, sunroof (if fitted)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.cover import (
+    CoverDeviceClass,
+    CoverEntity,
+    CoverEntityDescription,
+    CoverEntityFeature,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .commands import (
+    CHARGING_SCOPES,
+    Updates,
+    VehicleControlDescription,
+    VehicleControlEntity,
+    async_add_vehicle_controls,
+)
+
+PARALLEL_UPDATES = 0
+
+WINDOWS = ("fd_window", "fp_window", "rd_window", "rp_window")
+
+type Action = Callable[[VehicleCover], tuple[str, Mapping[str, Any], Updates]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleCoverDescription(VehicleControlDescription, CoverEntityDescription):
+    """Something on the car that opens; `close` is None where Tesla cannot close it."""
+
+    is_closed_fn: Callable[[Mapping[str, Any]], bool | None]
+    open: Action
+    close: Action | None = None
+
+
+def _closures(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    # Tesla reports doors, windows and trunks in vehicle_state (closures_state on some cars).
+    state = data.get("vehicle_state")
+    return state if isinstance(state, Mapping) else {}
+
+
+def _windows_closed(data: Mapping[str, Any]) -> bool | None:
+    values = [_closures(data).get(w) for w in WINDOWS]
+    if any(v is None for v in values):
+        return None
+    return all(v == 0 for v in values)
+
+
+def _windows(command: str, position: int) -> Action:
+    def action(entity: VehicleCover) -> tuple[str, Mapping[str, Any], Updates]:
+        # Closing needs the car's position (Tesla checks the phone is near); venting does not
+        # care but accepts it.
+        params: dict[str, Any] = {"command": command}
+        if (here := entity.commander.location()) is not None:
+            params |= {"lat": here[0], "lon": here[1]}
+        else:
+            params |= {"lat": 0, "lon": 0}
+        return "window_control", params, {"vehicle_state": dict.fromkeys(WINDOWS, position)}
+
+    return action
+
+
+def _fixed(command: str, params: Mapping[str, Any], updates: Updates) -> Action:
+    return lambda entity: (command, params, updates)
+
+
+def _trunk(entity: VehicleCover) -> tuple[str, Mapping[str, Any], Updates]:
+    # actuate_trunk toggles the rear trunk; the caller only sends it when a change is wanted.
+    closed = entity.is_closed
+    return "actuate_trunk", {"which_trunk": "rear"}, {"vehicle_state": {"rt": 1 if closed else 0}}
+
+
+def _sunroof(state: str) -> Action:
+    return _fixed(
+        "sun_roof_control",
+        {"state": state},
+        {"vehicle_state": {"sun_roof_state": "vent" if state == "vent" else "closed"}},
+    )
+
+
+def _has_sunroof(data: Mapping[str, Any]) -> bool:
+    config = data.get("vehicle_config") or {}
+    return bool(config.get("sun_roof_installed"))
+
+
+VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
+    VehicleCoverDescription(
+        key="windows",
+        translation_key="windows",
+        device_class=CoverDeviceClass.WINDOW,
+        endpoints=frozenset({"vehicle_state"}),
+        is_closed_fn=_windows_closed,
+        open=_windows("vent", 1),
+        close=_windows("close", 0),
+    ),
+    VehicleCoverDescription(
+        key="frunk",
+        translation_key="frunk",
+        device_class=CoverDeviceClass.DOOR,
+        endpoints=frozenset({"vehicle_state"}),
+        is_closed_fn=lambda data: (
+            None if _closures(data).get("ft") is None else _closures(data).get("ft") == 0
+        ),
+        open=_fixed("actuate_trunk", {"which_trunk": "front"}, {"vehicle_state": {"ft": 1}}),
+    ),
+    VehicleCoverDescription(
+        key="trunk",
+        translation_key="trunk",
+        device_class=CoverDeviceClass.DOOR,
+        endpoints=frozenset({"vehicle_state"}),
+        is_closed_fn=lambda data: (
+            None if _closures(data).get("rt") is None else _closures(data).get("rt") == 0
+        ),
+        open=_trunk,
+        close=_trunk,
+    ),
+    VehicleCoverDescription(
+        key="charge_port_door",
+        translation_key="charge_port_door",
+        device_class=CoverDeviceClass.DOOR,
+        scopes=CHARGING_SCOPES,
+        endpoints=frozenset({"charge_state"}),
+        is_closed_fn=lambda data: (
+            None
+            if (v := (data.get("charge_state") or {}).get("charge_port_door_open")) is None
+            else not v
+        ),
+        open=_fixed("charge_port_door_open", {}, {"charge_state": {"charge_port_door_open": True}}),
+        close=_fixed(
+            "charge_port_door_close", {}, {"charge_state": {"charge_port_door_open": False}}
+        ),
+    ),
+    VehicleCoverDescription(
+        key="sunroof",
+        translation_key="sunroof",
+        device_class=CoverDeviceClass.WINDOW,
+        endpoints=frozenset({"vehicle_state", "vehicle_config"}),
+        is_closed_fn=lambda data: (
+            None if (v := _closures(data).get("sun_roof_state")) is None else v == "closed"
+        ),
+        open=_sunroof("vent"),
+        close=_sunroof("close"),
+        exists_fn=_has_sunroof,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add the covers of every car the granted scopes allow."""
+    async_add_vehicle_controls(hass, entry, VEHICLE_COVERS, VehicleCover, async_add_entities)
+
+
+class VehicleCover(VehicleControlEntity, CoverEntity):
+    """Something on the car that opens (and, where Tesla can, closes)."""
+
+    entity_description: VehicleCoverDescription
+
+    def __init__(self, *args: Any) -> None:
+        """Offer close only where Tesla can close it."""
+        super().__init__(*args)
+        features = CoverEntityFeature.OPEN
+        if self.entity_description.close is not None:
+            features |= CoverEntityFeature.CLOSE
+        self._attr_supported_features = features
+
+    def _update_attrs(self) -> None:
+        self._attr_is_closed = self.entity_description.is_closed_fn(self.vehicle_data)
+
+    async def async_open_cover(self, **kwargs: Any) -> None:
+        """Open (vent the windows)."""
+        if self.is_closed is False and self.entity_description.key == "trunk":
+            return  # the trunk command toggles: never close what the user asked to open
+        command, params, updates = self.entity_description.open(self)
+        await self.async_send(command, params, **updates)
+
+    async def async_close_cover(self, **kwargs: Any) -> None:
+        """Close."""
+        if (close := self.entity_description.close) is None:
+            return
+        if self.is_closed is True and self.entity_description.key == "trunk":
+            return
+        command, params, updates = close(self)
+        await self.async_send(command, params, **updates)

@@ -1,0 +1,92 @@
+"""Locks: the doors, and the charge cable (Tesla can only release it remotely)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.lock import LockEntity, LockEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .commands import (
+    CHARGING_SCOPES,
+    VehicleControlDescription,
+    VehicleControlEntity,
+    async_add_vehicle_controls,
+)
+from .const import DOMAIN
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleLockDescription(VehicleControlDescription, LockEntityDescription):
+    """A lock read from one field; `lock` is None where Tesla has no remote lock command."""
+
+    section: str
+    field: str
+    is_locked_fn: Callable[[Any], bool | None]
+    lock: tuple[str, Any] | None  # command, value shown afterwards
+    unlock: tuple[str, Any]
+
+
+VEHICLE_LOCKS: tuple[VehicleLockDescription, ...] = (
+    VehicleLockDescription(
+        key="doors",
+        translation_key="doors",
+        endpoints=frozenset({"vehicle_state"}),
+        section="vehicle_state",
+        field="locked",
+        is_locked_fn=lambda v: None if v is None else bool(v),
+        lock=("door_lock", True),
+        unlock=("door_unlock", False),
+    ),
+    VehicleLockDescription(
+        key="charge_cable",
+        translation_key="charge_cable",
+        scopes=CHARGING_SCOPES,
+        endpoints=frozenset({"charge_state"}),
+        section="charge_state",
+        field="charge_port_latch",
+        is_locked_fn=lambda v: None if v is None else v == "Engaged",
+        # Opening the charge port door is how Tesla releases the latch.
+        lock=None,
+        unlock=("charge_port_door_open", "Disengaged"),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add the locks of every car the granted scopes allow."""
+    async_add_vehicle_controls(hass, entry, VEHICLE_LOCKS, VehicleLock, async_add_entities)
+
+
+class VehicleLock(VehicleControlEntity, LockEntity):
+    """A lock on the car."""
+
+    entity_description: VehicleLockDescription
+
+    def _update_attrs(self) -> None:
+        desc = self.entity_description
+        self._attr_is_locked = desc.is_locked_fn(self.field(desc.section, desc.field))
+
+    async def async_lock(self, **kwargs: Any) -> None:
+        """Lock (where Tesla can)."""
+        desc = self.entity_description
+        if desc.lock is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="charge_cable_lock_unsupported"
+            )
+        command, shown = desc.lock
+        await self.async_send(command, **{desc.section: {desc.field: shown}})
+
+    async def async_unlock(self, **kwargs: Any) -> None:
+        """Unlock."""
+        desc = self.entity_description
+        command, shown = desc.unlock
+        await self.async_send(command, **{desc.section: {desc.field: shown}})

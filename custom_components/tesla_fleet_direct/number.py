@@ -1,0 +1,153 @@
+"""Numbers: charge limit, charging amps and speed limit (limits from what the car reports)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.number import (
+    NumberDeviceClass,
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+)
+from homeassistant.const import PERCENTAGE, UnitOfElectricCurrent, UnitOfSpeed
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .commands import (
+    CHARGING_SCOPES,
+    VehicleControlDescription,
+    VehicleControlEntity,
+    async_add_vehicle_controls,
+    require_range,
+)
+
+PARALLEL_UPDATES = 0
+
+
+def _path(data: Mapping[str, Any], *keys: str) -> Any:
+    node: Any = data
+    for key in keys:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleNumberDescription(VehicleControlDescription, NumberEntityDescription):
+    """A car setting with a range; the car tells its own limits where it can."""
+
+    value_path: tuple[str, ...]
+    min_path: tuple[str, ...] | None = None
+    max_path: tuple[str, ...] | None = None
+    command: str
+    param: str
+    # Shown at once after the command: field path (section first) and value.
+    shown_fn: Callable[[Mapping[str, Any], float], Mapping[str, Mapping[str, Any]]]
+
+
+VEHICLE_NUMBERS: tuple[VehicleNumberDescription, ...] = (
+    VehicleNumberDescription(
+        key="charge_limit",
+        translation_key="charge_limit",
+        scopes=CHARGING_SCOPES,
+        endpoints=frozenset({"charge_state"}),
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=50,
+        native_max_value=100,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        value_path=("charge_state", "charge_limit_soc"),
+        min_path=("charge_state", "charge_limit_soc_min"),
+        max_path=("charge_state", "charge_limit_soc_max"),
+        command="set_charge_limit",
+        param="percent",
+        shown_fn=lambda _, v: {"charge_state": {"charge_limit_soc": int(v)}},
+    ),
+    VehicleNumberDescription(
+        key="charging_amps",
+        translation_key="charging_amps",
+        scopes=CHARGING_SCOPES,
+        endpoints=frozenset({"charge_state"}),
+        device_class=NumberDeviceClass.CURRENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        native_min_value=0,
+        native_max_value=32,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        value_path=("charge_state", "charge_current_request"),
+        max_path=("charge_state", "charge_current_request_max"),
+        command="set_charging_amps",
+        param="charging_amps",
+        shown_fn=lambda _, v: {"charge_state": {"charge_current_request": int(v)}},
+    ),
+    VehicleNumberDescription(
+        key="speed_limit",
+        translation_key="speed_limit",
+        endpoints=frozenset({"vehicle_state"}),
+        device_class=NumberDeviceClass.SPEED,
+        native_unit_of_measurement=UnitOfSpeed.MILES_PER_HOUR,
+        native_min_value=50,
+        native_max_value=120,
+        native_step=1,
+        mode=NumberMode.BOX,
+        value_path=("vehicle_state", "speed_limit_mode", "current_limit_mph"),
+        min_path=("vehicle_state", "speed_limit_mode", "min_limit_mph"),
+        max_path=("vehicle_state", "speed_limit_mode", "max_limit_mph"),
+        command="speed_limit_set_limit",
+        param="limit_mph",
+        # Sections merge key by key, so the nested mode object is given whole.
+        shown_fn=lambda data, v: {
+            "vehicle_state": {
+                "speed_limit_mode": {
+                    **(_path(data, "vehicle_state", "speed_limit_mode") or {}),
+                    "current_limit_mph": v,
+                }
+            }
+        },
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add the numbers of every car the granted scopes allow."""
+    async_add_vehicle_controls(hass, entry, VEHICLE_NUMBERS, VehicleNumber, async_add_entities)
+
+
+class VehicleNumber(VehicleControlEntity, NumberEntity):
+    """A car setting with a range."""
+
+    entity_description: VehicleNumberDescription
+
+    def _update_attrs(self) -> None:
+        desc = self.entity_description
+        data = self.vehicle_data
+        value = _path(data, *desc.value_path)
+        self._attr_native_value = float(value) if isinstance(value, int | float) else None
+        low = _path(data, *desc.min_path) if desc.min_path else None
+        high = _path(data, *desc.max_path) if desc.max_path else None
+        self._attr_native_min_value = float(
+            low if isinstance(low, int | float) else desc.native_min_value or 0
+        )
+        self._attr_native_max_value = float(
+            high if isinstance(high, int | float) else desc.native_max_value or 100
+        )
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Check the value against the car's range, then send it."""
+        desc = self.entity_description
+        require_range(
+            value,
+            self.native_min_value,
+            self.native_max_value,
+            field=desc.translation_key or desc.key,
+        )
+        number: float = int(value) if float(value).is_integer() else value
+        await self.async_send(
+            desc.command, {desc.param: number}, **desc.shown_fn(self.vehicle_data, number)
+        )

@@ -1,0 +1,146 @@
+"""Switches: charging, sentry mode, defrost, valet mode, automatic seat and wheel heat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .commands import (
+    CHARGING_SCOPES,
+    VehicleControlDescription,
+    VehicleControlEntity,
+    async_add_vehicle_controls,
+)
+
+PARALLEL_UPDATES = 0
+
+CHARGING_STATES = frozenset({"Charging", "Starting"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleSwitchDescription(VehicleControlDescription, SwitchEntityDescription):
+    """A car setting with an on and an off command."""
+
+    section: str
+    field: str
+    is_on_fn: Callable[[Any], bool | None] = lambda value: None if value is None else bool(value)
+    # command name and parameters for on (True) / off (False)
+    command_fn: Callable[[bool], tuple[str, Mapping[str, Any]]]
+    # the field value to show at once after the command
+    shown_fn: Callable[[bool], Any] = lambda on: on
+
+
+def _on(name: str) -> Callable[[bool], tuple[str, Mapping[str, Any]]]:
+    return lambda on: (name, {"on": on})
+
+
+VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
+    VehicleSwitchDescription(
+        key="charge",
+        translation_key="charge",
+        scopes=CHARGING_SCOPES,
+        endpoints=frozenset({"charge_state"}),
+        section="charge_state",
+        field="charging_state",
+        is_on_fn=lambda value: None if value is None else value in CHARGING_STATES,
+        command_fn=lambda on: ("charge_start" if on else "charge_stop", {}),
+        shown_fn=lambda on: "Starting" if on else "Stopped",
+    ),
+    VehicleSwitchDescription(
+        key="sentry_mode",
+        translation_key="sentry_mode",
+        endpoints=frozenset({"vehicle_state"}),
+        section="vehicle_state",
+        field="sentry_mode",
+        command_fn=_on("set_sentry_mode"),
+        exists_fn=lambda data: (
+            (data.get("vehicle_state") or {}).get("sentry_mode_available") is not False
+        ),
+    ),
+    VehicleSwitchDescription(
+        key="defrost",
+        translation_key="defrost",
+        endpoints=frozenset({"climate_state"}),
+        section="climate_state",
+        field="defrost_mode",
+        is_on_fn=lambda value: None if value is None else value == 2,
+        command_fn=_on("set_preconditioning_max"),
+        shown_fn=lambda on: 2 if on else 0,
+    ),
+    VehicleSwitchDescription(
+        key="valet_mode",
+        translation_key="valet_mode",
+        endpoints=frozenset({"vehicle_state"}),
+        section="vehicle_state",
+        field="valet_mode",
+        command_fn=_on("set_valet_mode"),
+    ),
+    VehicleSwitchDescription(
+        key="auto_seat_climate_left",
+        translation_key="auto_seat_climate_left",
+        endpoints=frozenset({"climate_state"}),
+        section="climate_state",
+        field="auto_seat_climate_left",
+        command_fn=lambda on: (
+            "remote_auto_seat_climate_request",
+            {"auto_seat_position": 1, "auto_climate_on": on},
+        ),
+        exists_fn=lambda data: "auto_seat_climate_left" in (data.get("climate_state") or {}),
+    ),
+    VehicleSwitchDescription(
+        key="auto_seat_climate_right",
+        translation_key="auto_seat_climate_right",
+        endpoints=frozenset({"climate_state"}),
+        section="climate_state",
+        field="auto_seat_climate_right",
+        command_fn=lambda on: (
+            "remote_auto_seat_climate_request",
+            {"auto_seat_position": 2, "auto_climate_on": on},
+        ),
+        exists_fn=lambda data: "auto_seat_climate_right" in (data.get("climate_state") or {}),
+    ),
+    VehicleSwitchDescription(
+        key="auto_steering_wheel_heat",
+        translation_key="auto_steering_wheel_heat",
+        endpoints=frozenset({"climate_state"}),
+        section="climate_state",
+        field="auto_steering_wheel_heat",
+        command_fn=_on("remote_auto_steering_wheel_heat_climate_request"),
+        exists_fn=lambda data: "auto_steering_wheel_heat" in (data.get("climate_state") or {}),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add the switches of every car the granted scopes allow."""
+    async_add_vehicle_controls(hass, entry, VEHICLE_SWITCHES, VehicleSwitch, async_add_entities)
+
+
+class VehicleSwitch(VehicleControlEntity, SwitchEntity):
+    """A car setting that is on or off."""
+
+    entity_description: VehicleSwitchDescription
+
+    def _update_attrs(self) -> None:
+        desc = self.entity_description
+        self._attr_is_on = desc.is_on_fn(self.field(desc.section, desc.field))
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Send the on command."""
+        await self._switch(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Send the off command."""
+        await self._switch(False)
+
+    async def _switch(self, on: bool) -> None:
+        desc = self.entity_description
+        command, params = desc.command_fn(on)
+        await self.async_send(command, params, **{desc.section: {desc.field: desc.shown_fn(on)}})

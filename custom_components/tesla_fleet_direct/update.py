@@ -1,0 +1,82 @@
+"""Update: the car's pending software update; install schedules it in the car."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.update import (
+    UpdateEntity,
+    UpdateEntityDescription,
+    UpdateEntityFeature,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .commands import VehicleControlDescription, VehicleControlEntity, async_add_vehicle_controls
+
+PARALLEL_UPDATES = 0
+
+# software_update.status values that mean an update is waiting or under way.
+PENDING = frozenset({"available", "scheduled", "downloading", "downloading_wifi_wait"})
+INSTALLING = "installing"
+# The car starts a scheduled update this long after the command (it needs the driver out).
+INSTALL_DELAY_S = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleUpdateDescription(VehicleControlDescription, UpdateEntityDescription):
+    """The car's software."""
+
+
+SOFTWARE = VehicleUpdateDescription(
+    key="software", translation_key="software", endpoints=frozenset({"vehicle_state"})
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """Add the software update of every car the granted scopes allow."""
+    async_add_vehicle_controls(hass, entry, (SOFTWARE,), VehicleUpdate, async_add_entities)
+
+
+def _version(value: Any) -> str | None:
+    # car_version looks like "2025.20.6 1a2b3c4d5e"; the build hash is noise to users.
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.split()[0]
+
+
+class VehicleUpdate(VehicleControlEntity, UpdateEntity):
+    """Shows a waiting update and its progress; install schedules it now."""
+
+    entity_description: VehicleUpdateDescription
+    _attr_supported_features = UpdateEntityFeature.INSTALL | UpdateEntityFeature.PROGRESS
+
+    @property
+    def _update(self) -> Mapping[str, Any]:
+        value = self.field("vehicle_state", "software_update")
+        return value if isinstance(value, Mapping) else {}
+
+    def _update_attrs(self) -> None:
+        update = self._update
+        installed = _version(self.field("vehicle_state", "car_version"))
+        self._attr_installed_version = installed
+        status = update.get("status")
+        if status in PENDING or status == INSTALLING:
+            self._attr_latest_version = _version(update.get("version")) or installed
+        else:
+            self._attr_latest_version = installed
+        self._attr_in_progress = status in (INSTALLING, "scheduled")
+        percent = update.get("install_perc") if status == INSTALLING else None
+        self._attr_update_percentage = percent if isinstance(percent, int) else None
+
+    async def async_install(self, version: str | None, backup: bool, **kwargs: Any) -> None:
+        """Schedule the update in the car (it installs when the car is parked and empty)."""
+        await self.async_send(
+            "schedule_software_update",
+            {"offset_sec": INSTALL_DELAY_S},
+            vehicle_state={"software_update": {**self._update, "status": "scheduled"}},
+        )
