@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from .tokens import TokenService
 from .vehicle import Vehicle
 from .world import World
 
+_LOGGER = logging.getLogger(__name__)
 ALL_USER_SCOPES = (
     "openid",
     "offline_access",
@@ -94,6 +96,7 @@ class Emulator:
         shown = f"[{host}]" if ":" in host else host
         self._url = f"http://{shown}:{bound_port}"
         self.tokens.issuer = self.issuer
+        _LOGGER.info("Fleet API emulator listening on %s", self._url)
 
     async def stop(self) -> None:
         """Stop serving."""

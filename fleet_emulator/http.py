@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -18,6 +19,7 @@ from .tokens import AccessClaims, TokenError
 if TYPE_CHECKING:
     from .emulator import Emulator
 
+_LOGGER = logging.getLogger(__name__)
 REGION_PATTERN = "{region:" + "|".join(REGIONS) + "}"
 MALFORMED_BODY = '{"response": {"state": "online", '
 
@@ -93,6 +95,7 @@ async def apply_fault(request: web.Request, emu: Emulator) -> web.StreamResponse
     fault = emu.faults.take(path, regionless)
     if fault is None:
         return None
+    _LOGGER.debug("Injected fault on %s: %s", path, fault)
     if fault.latency:
         # Real time on purpose: latency exists to exercise the client's timeouts.
         await asyncio.sleep(fault.latency)
@@ -209,6 +212,8 @@ async def _authorised(
 def _record(
     emu: Emulator, request: web.Request, endpoint: Endpoint, status: int, account_id: str | None
 ) -> None:
+    # Paths carry VINs and site ids: debug only.
+    _LOGGER.debug("%s %s -> %s", request.method, request.path, status)
     free = endpoint.name in emu.free_endpoints
     emu.ledger.record(
         LedgerEntry(

@@ -49,7 +49,10 @@ class ClientSpec:
     client_id: str
     client_secret: str | None = None
     # Accepted redirect URIs; an entry starting with "*" matches any URI ending in the rest.
-    redirect_uris: tuple[str, ...] = ("*/auth/external/callback",)
+    redirect_uris: tuple[str, ...] = (
+        "*/auth/external/callback",
+        "https://my.home-assistant.io/redirect/oauth",
+    )
     name: str = "Emulated app"
 
     def allows_redirect(self, uri: str) -> bool:
