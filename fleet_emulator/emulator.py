@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import admin, energy_api, oauth, vehicles_api
+from . import admin, energy_api, errors, oauth, vehicles_api
 from .clock import Clock
 from .energy import Site
 from .faults import Faults
@@ -81,7 +81,14 @@ class Emulator:
                 }
             )
 
+        async def not_found(request: web.Request) -> web.Response:
+            return errors.fleet_error(
+                404, "not_found", f"no endpoint {request.method} {request.path}"
+            )
+
         app.router.add_get("/{region:na|eu|cn}/status", status)
+        # Last, so it only catches what no endpoint matched: Tesla's envelope, not aiohttp's page.
+        app.router.add_route("*", "/{region:na|eu|cn}/api/{tail:.*}", not_found)
         app.router.add_get("/", root)
         return app
 

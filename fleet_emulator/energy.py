@@ -62,6 +62,9 @@ class Site:
     customer_preferred_export_rule: str = "pv_only"
     off_grid_vehicle_charging_reserve_percent: int = 0
     grid_up: bool = True
+    tou_settings: dict[str, Any] = field(
+        default_factory=lambda: {"optimization_strategy": "economics", "schedule": []}
+    )
     outages: list[dict[str, Any]] = field(default_factory=list)
     # Hour start (epoch) -> flow name -> Wh.
     history: dict[int, dict[str, float]] = field(default_factory=dict)
@@ -114,6 +117,11 @@ class Site:
         bump = 1200 * math.exp(-((hour - 19) ** 2) / 4) + 600 * math.exp(-((hour - 7.5) ** 2) / 2)
         return self.spec.base_load_w + bump
 
+    @property
+    def discharge_allowed(self) -> bool:
+        """Backup-only mode keeps the battery for outages; off grid it always covers the load."""
+        return self.default_real_mode != "backup" or not self.grid_up
+
     def powers(self, t: float) -> Powers:
         """The flows at time t given the battery's charge and the settings."""
         solar = self.solar_w(t)
@@ -129,7 +137,7 @@ class Site:
                 battery = -max_w if self.percentage_charged < 100 else 0.0
             elif surplus > 0 and self.percentage_charged < 100:
                 battery = -min(surplus, max_w)
-            elif surplus < 0 and self.percentage_charged > reserve:
+            elif surplus < 0 and self.percentage_charged > reserve and self.discharge_allowed:
                 battery = min(-surplus, max_w)
         grid = load - solar - battery
         if not self.grid_up:
@@ -299,5 +307,5 @@ class Site:
             ),
             "vpp_backup_reserve_percent": 0,
             "utility": "Emulated Power & Light",
-            "tou_settings": {"optimization_strategy": "economics", "schedule": []},
+            "tou_settings": self.tou_settings,
         }

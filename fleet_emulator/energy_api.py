@@ -135,8 +135,10 @@ async def off_grid_reserve(call: Call, site: Site) -> web.StreamResponse:
 async def time_of_use(call: Call, site: Site) -> web.StreamResponse:
     """`POST /time_of_use_settings`: accepted and kept as sent."""
     body = await call.json()
-    if not isinstance(body.get("tou_settings"), dict):
+    settings = body.get("tou_settings")
+    if not isinstance(settings, dict):
         return _invalid("tou_settings must be an object")
+    site.tou_settings = settings
     return errors.ok(UPDATED)
 
 

@@ -161,3 +161,17 @@ async def test_grid_outage_islands_the_site(api: Api, emulator: Emulator) -> Non
 async def test_unknown_site_is_404(api: Api) -> None:
     status, body = await api.get("/energy_sites/123/live_status")
     assert (status, body["error"]) == (404, "not_found")
+
+
+async def test_backup_mode_keeps_the_battery_and_tou_settings_stick(
+    api: Api, emulator: Emulator
+) -> None:
+    go_to_local(api, 22)
+    base = f"/energy_sites/{SITE}"
+    assert (await live(api))["battery_power"] > 0
+    await api.post(f"{base}/operation", {"default_real_mode": "backup"})
+    assert (await live(api))["battery_power"] == 0
+    tou = {"optimization_strategy": "balanced", "schedule": [{"target": "peak"}]}
+    assert (await api.post(f"{base}/time_of_use_settings", {"tou_settings": tou}))[0] == 200
+    _, info = await api.get(f"{base}/site_info")
+    assert info["response"]["tou_settings"] == tou

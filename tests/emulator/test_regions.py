@@ -51,3 +51,11 @@ async def test_region_lookup_works_from_any_region(
 async def test_status_needs_no_token(emulator: Emulator, http: ClientSession) -> None:
     async with http.get(f"{emulator.base_url('cn')}/status") as response:
         assert (response.status, await response.text()) == (200, "ok")
+
+
+async def test_unknown_endpoint_is_404_in_teslas_envelope(
+    emulator: Emulator, http: ClientSession
+) -> None:
+    async with http.get(f"{emulator.base_url('na')}/api/1/teleport") as response:
+        body = await response.json()
+    assert (response.status, body["response"], body["error"]) == (404, None, "not_found")
