@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import mock_restore_cache
 from syrupy.assertion import SnapshotAssertion
 
 from fleet_emulator import Emulator
@@ -57,3 +58,26 @@ async def test_no_tracker_and_no_location_request_without_the_scope(
         assert coordinator.data is not None
         drive = coordinator.data.data.get("drive_state", {})
         assert "latitude" not in drive
+
+
+async def test_sleeping_car_keeps_its_last_known_position_after_restart(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Asleep at start-up: the tracker shows the restored position, no request wakes the car."""
+    emulator.vehicle(M3).power_state = "asleep"
+    mock_restore_cache(
+        hass,
+        [
+            State(
+                "device_tracker.red_pearl_location",
+                "not_home",
+                {"latitude": 52.1, "longitude": 4.3, "source_type": "gps"},
+            )
+        ],
+    )
+    await setup_platform(hass, emulator, Platform.DEVICE_TRACKER)
+    state = hass.states.get("device_tracker.red_pearl_location")
+    assert state is not None
+    assert state.attributes["latitude"] == 52.1
+    assert state.attributes["longitude"] == 4.3
+    assert not any(e.path.endswith(f"{M3}/vehicle_data") for e in emulator.ledger.entries)

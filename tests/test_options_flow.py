@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import issue_registry as ir
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.live_data import async_update_budget_issue
 from custom_components.tesla_fleet_direct.options_flow import (
     budget_from_options,
     intervals_from_options,
 )
+from custom_components.tesla_fleet_direct.polling import AccountPolling
 from fleet_emulator import Emulator
 
 from .entity_helpers import setup_platform
@@ -115,4 +120,28 @@ async def test_tight_budget_files_a_repair_issue_that_raising_it_clears(
         result["flow_id"], {**DEFAULT_INPUT, "monthly_budget": 1000.0}
     )
     await hass.async_block_till_done(wait_background_tasks=True)
+    assert _budget_issues(hass, entry.entry_id) == set()
+
+
+async def test_budget_forcing_slow_polling_files_the_limited_issue(hass: HomeAssistant) -> None:
+    """Polling stretched beyond 30 minutes (not yet paused): the issue says what it would cost."""
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    entry = MockConfigEntry(domain=DOMAIN)
+    entry.add_to_hass(hass)
+    polling = AccountPolling(
+        spent_usd=lambda: 0.0, budget_usd=1.0, vehicles=2, sites=1, clock=start.timestamp
+    )
+    plan = async_update_budget_issue(hass, entry, polling)
+    assert plan.beyond_noticeable
+    assert not plan.paused
+    assert _budget_issues(hass, entry.entry_id) == {"budget_limited"}
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"budget_limited_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert int(issue.translation_placeholders["interval"]) > 30
+    assert issue.translation_placeholders["budget"] == "1.00"
+    assert float(issue.translation_placeholders["needed"]) > 10
+
+    polling.budget_usd = 500.0
+    async_update_budget_issue(hass, entry, polling)
     assert _budget_issues(hass, entry.entry_id) == set()
