@@ -156,6 +156,12 @@ def setup(app: web.Application, emu: Emulator) -> None:
             return web.json_response({"error": "unknown account"}, status=404)
         return web.json_response({"revoked": emu.revoke_refresh_tokens(account_id)})
 
+    async def revoke_one(request: web.Request) -> web.StreamResponse:
+        token = (await _body(request)).get("refresh_token")
+        if not isinstance(token, str):
+            return web.json_response({"error": "refresh_token required"}, status=400)
+        return web.json_response({"revoked": emu.revoke_refresh_token(token)})
+
     async def expire(request: web.Request) -> web.StreamResponse:
         emu.expire_access_tokens()
         return web.json_response({"expired": True})
@@ -267,6 +273,7 @@ def setup(app: web.Application, emu: Emulator) -> None:
         ("GET", "/clock", clock),
         ("POST", "/clock", clock),
         ("POST", "/accounts/{account_id}/revoke", revoke),
+        ("POST", "/revoke_refresh_token", revoke_one),
         ("POST", "/expire_access_tokens", expire),
         ("POST", "/tokens", tokens),
         ("POST", "/settings", settings),

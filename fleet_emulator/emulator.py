@@ -161,6 +161,10 @@ class Emulator:
         """Invalidate an account's refresh tokens (a password reset); returns how many."""
         return self.tokens.revoke(account_id)
 
+    def revoke_refresh_token(self, refresh_token: str) -> bool:
+        """Invalidate one refresh token (its next use answers 401 `login_required`)."""
+        return self.tokens.revoke_token(refresh_token)
+
     def expire_access_tokens(self) -> None:
         """Every access token issued so far answers 401 `token expired (401)`."""
         self.tokens.expire_access_tokens()

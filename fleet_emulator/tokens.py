@@ -216,6 +216,14 @@ class TokenService:
                 count += 1
         return count
 
+    def revoke_token(self, refresh_token: str) -> bool:
+        """Invalidate one refresh token; True if it was still usable."""
+        grant = self.refresh.get(refresh_token)
+        if grant is None or grant.used or grant.revoked:
+            return False
+        grant.revoked = True
+        return True
+
     def expire_access_tokens(self) -> None:
         """Every access token issued so far stops working."""
         self._generation += 1

@@ -308,3 +308,16 @@ async def test_open_source_app_gets_no_partner_token(
         audience=emulator.base_url("na"),
     )
     assert (status, body["error"]) == (400, "unauthorized_client")
+
+
+async def test_one_refresh_token_can_be_revoked(emulator: Emulator, http: ClientSession) -> None:
+    kept = emulator.mint_tokens("owner")["refresh_token"]
+    revoked = emulator.mint_tokens("owner")["refresh_token"]
+    async with http.post(
+        f"{emulator.url}/_emulator/revoke_refresh_token", json={"refresh_token": revoked}
+    ) as response:
+        assert (await response.json())["revoked"] is True
+    form = {"grant_type": "refresh_token", "client_id": "tfd-client"}
+    status, body = await token_request(emulator, http, **form, refresh_token=revoked)
+    assert (status, body["error"]) == (401, "login_required")
+    assert (await token_request(emulator, http, **form, refresh_token=kept))[0] == 200
