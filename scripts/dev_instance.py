@@ -30,6 +30,8 @@ DOMAIN = "tesla_fleet_direct"
 # The emulator's default scenario registers this confidential client (docs/architecture.md).
 EMULATOR_CLIENT_ID = "tfd-client"
 EMULATOR_CLIENT_SECRET = "tfd-secret"
+# The emulator's default accounts plus a daily routine (drives, charging), so the cars do something.
+DEMO_SCENARIO = REPO_ROOT / "fleet_emulator" / "scenarios" / "commute.yaml"
 OWNER_FILE = "dev_owner.json"
 STARTUP_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
@@ -63,6 +65,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--emulator-port", type=int, default=8765)
     parser.add_argument(
         "--emulator-url", help="use an emulator that is already running instead of starting one"
+    )
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        default=DEMO_SCENARIO if DEMO_SCENARIO.exists() else None,
+        help="the emulator's scenario file (default: the daily commute)",
     )
     parser.add_argument("--log-dir", type=Path, help="write the servers' output here")
     parser.add_argument("--ready-file", type=Path, help="write the connection details as JSON")
@@ -330,8 +338,16 @@ async def run(args: argparse.Namespace) -> int:
     try:
         async with aiohttp.ClientSession() as session:
             if args.emulator_url is None:
+                scenario = ["--scenario", str(args.scenario)] if args.scenario else []
                 emulator = await start(
-                    [sys.executable, "-m", "fleet_emulator", "--port", str(args.emulator_port)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "fleet_emulator",
+                        "--port",
+                        str(args.emulator_port),
+                        *scenario,
+                    ],
                     env,
                     log_for("emulator"),
                 )
