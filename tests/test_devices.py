@@ -82,3 +82,19 @@ async def test_car_shared_by_two_accounts_has_no_clashing_unique_ids(
         state = hass.states.get(item.entity_id)
         assert state is not None
         assert float(state.state) == pytest.approx(emulator.vehicle(M3).battery_level, abs=1)
+
+
+async def test_car_answering_404_is_removed_without_waiting_hours(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """A 404 for a car makes the products list be read again, so its device goes soon."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    owner = emulator.world.accounts["owner"]
+    emulator.world.accounts["owner"] = replace(owner, vehicles=(M3,))
+    for _ in range(15):  # the removed car's next poll answers 404
+        freezer.tick(timedelta(seconds=60))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    devices = dr.async_get(hass)
+    assert devices.async_get_device_by_identifier((DOMAIN, MY), entry.entry_id) is None
+    assert set(entry.runtime_data.vehicles.coordinators) == {M3}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+import time
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
@@ -31,6 +32,8 @@ from .vehicle_coordinator import ClientVehicleReader, TeslaVehicleCoordinator
 # How often the products list is read to notice cars that joined or left the account
 # (4 data requests a day).
 PRODUCTS_INTERVAL: Final = timedelta(hours=6)
+# After a 404 for a car, the products list is read again, but not more often than this.
+PRODUCTS_AFTER_404_S: Final = 600.0
 BUDGET_CHECK_INTERVAL: Final = timedelta(minutes=30)
 ISSUE_LIMITED: Final = "budget_limited"
 ISSUE_SPENT: Final = "budget_spent"
@@ -94,10 +97,10 @@ def async_setup_vehicles(
             initial_state=str(product.get("state") or "unknown"),
         )
 
-    fleet = VehicleFleet(hass, entry, create)
-    fleet.async_sync(v.raw for v in products.vehicles)
+    last_read = [time.monotonic()]
 
     async def refresh_products(_now: Any) -> None:
+        last_read[0] = time.monotonic()
         try:
             current = await client.products()
         except TeslaFleetError as err:
@@ -105,6 +108,22 @@ def async_setup_vehicles(
             return
         fleet.async_sync(v.raw for v in current.vehicles)
         polling.vehicles = len(fleet.coordinators)
+
+    @callback
+    def car_gone() -> None:
+        # A 404 for a car: read the products list now, but at most once in a while.
+        if time.monotonic() - last_read[0] >= PRODUCTS_AFTER_404_S:
+            entry.async_create_background_task(
+                hass, refresh_products(None), f"{DOMAIN} products after 404"
+            )
+
+    def create_with_hook(product: Mapping[str, Any]) -> TeslaVehicleCoordinator:
+        coordinator = create(product)
+        coordinator.on_gone = car_gone
+        return coordinator
+
+    fleet = VehicleFleet(hass, entry, create_with_hook)
+    fleet.async_sync(v.raw for v in products.vehicles)
 
     entry.async_on_unload(async_track_time_interval(hass, refresh_products, PRODUCTS_INTERVAL))
     return fleet

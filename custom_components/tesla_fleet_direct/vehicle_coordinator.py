@@ -24,6 +24,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .api.errors import (
     AuthenticationError,
+    NotFoundError,
     RateLimitedError,
     ResponseFormatError,
     TeslaFleetError,
@@ -156,6 +157,8 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         self.last_success_at: float | None = None
         # What the products list said; all that is known without the data scope.
         self._initial_state = initial_state
+        # Called on a 404 (the car is not on this account any more?); set by the fleet.
+        self.on_gone: Callable[[], None] | None = None
 
     @property
     def data_allowed(self) -> bool:
@@ -313,9 +316,11 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             retry_after=math.ceil(wait) + 1,
         )
 
-    @staticmethod
-    def _failed(err: TeslaFleetError) -> UpdateFailed | ConfigEntryAuthFailed:
+    def _failed(self, err: TeslaFleetError) -> UpdateFailed | ConfigEntryAuthFailed:
         LOGGER.debug("Vehicle request failed: %s", err)
+        if isinstance(err, NotFoundError) and self.on_gone is not None:
+            # The car may have left the account: let the products list decide (stale device).
+            self.on_gone()
         if isinstance(err, AuthenticationError):
             # Still refused after the client's one refresh: only signing in again helps.
             return ConfigEntryAuthFailed(
