@@ -23,6 +23,9 @@ CHROMIUM_ARGS = [
 ]
 LOOPBACK = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/")
 STEP_TIMEOUT_MS = 30_000
+# Assertions wait as long as actions: a busy CI machine needs more than Playwright's 5 s to run
+# a token exchange and the first poll of a freshly set-up entry.
+expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 
 async def only_loopback(route: Route) -> None:
