@@ -1,0 +1,66 @@
+"""Locks: doors lock and unlock; the charge cable can only be released."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+import pytest
+
+from custom_components.tesla_fleet_direct.const import DOMAIN
+from fleet_emulator import Emulator
+
+from .common import setup_integration
+from .vehicle_helpers import M3
+
+
+@pytest.fixture(autouse=True)
+async def loaded(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Both cars set up against the emulator, with their first data."""
+    await setup_integration(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    await hass.services.async_call(domain, service, {"entity_id": entity_id, **data}, blocking=True)
+
+
+def commands_sent(emulator: Emulator) -> list[str]:
+    return [e.path.rsplit("/", 1)[-1] for e in emulator.ledger.entries if "/command/" in e.path]
+
+
+async def test_doors_unlock_and_lock(hass: HomeAssistant, emulator: Emulator) -> None:
+    assert hass.states.get("lock.red_pearl_doors").state == "locked"
+    await call(hass, "lock", "unlock", "lock.red_pearl_doors")
+    assert emulator.vehicle(M3).locked is False
+    assert hass.states.get("lock.red_pearl_doors").state == "unlocked"
+    await call(hass, "lock", "lock", "lock.red_pearl_doors")
+    assert emulator.vehicle(M3).locked is True
+    assert hass.states.get("lock.red_pearl_doors").state == "locked"
+
+
+async def test_charge_cable_is_released_but_never_locked_remotely(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    emulator.vehicle(M3).plug_in()
+    await call(hass, "button", "press", "button.red_pearl_refresh_data")
+    assert hass.states.get("lock.red_pearl_charge_cable").state == "locked"
+    await call(hass, "lock", "unlock", "lock.red_pearl_charge_cable")
+    assert commands_sent(emulator) == ["charge_port_door_open"]
+    before = len(emulator.ledger.entries)
+    with pytest.raises(ServiceValidationError):
+        await call(hass, "lock", "lock", "lock.red_pearl_charge_cable")
+    assert len(emulator.ledger.entries) == before
+
+
+async def test_signing_required_car_shows_the_repair_issue(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Midnight needs signed commands and has not got the app's key: a repair, not a trace."""
+    with pytest.raises(HomeAssistantError, match="virtual key"):
+        await call(hass, "lock", "unlock", "lock.midnight_doors")
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "key_not_paired_7SAYGDEE0PA000002")
+    assert issue is not None
+    assert emulator.vehicle("7SAYGDEE0PA000002").locked is True

@@ -1,0 +1,72 @@
+"""Numbers: charge limit, charging amps and speed limit, within the car's own range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+import pytest
+
+from fleet_emulator import Emulator
+
+from .common import setup_integration
+from .vehicle_helpers import M3
+
+
+@pytest.fixture(autouse=True)
+async def loaded(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Both cars set up against the emulator, with their first data."""
+    await setup_integration(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    await hass.services.async_call(domain, service, {"entity_id": entity_id, **data}, blocking=True)
+
+
+def commands_sent(emulator: Emulator) -> list[str]:
+    return [e.path.rsplit("/", 1)[-1] for e in emulator.ledger.entries if "/command/" in e.path]
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "value", "read"),
+    [
+        ("number.red_pearl_charge_limit", 90, lambda car: car.charge_limit_soc),
+        ("number.red_pearl_charge_current", 16, lambda car: car.charge_current_request),
+        ("number.red_pearl_speed_limit", 70, lambda car: car.speed_limit_mph),
+    ],
+)
+async def test_number_sets_the_car_and_shows_at_once(
+    hass: HomeAssistant, emulator: Emulator, entity_id: str, value: int, read: Any
+) -> None:
+    emulator.faults.inject(f"*/vehicles/{M3}/vehicle_data", 503)  # no help from a poll
+    await call(hass, "number", "set_value", entity_id, value=value)
+    assert read(emulator.vehicle(M3)) == value
+    assert float(hass.states.get(entity_id).state) == value
+
+
+async def test_limits_come_from_the_car(hass: HomeAssistant) -> None:
+    limit = hass.states.get("number.red_pearl_charge_limit")
+    assert (limit.attributes["min"], limit.attributes["max"]) == (50, 100)
+    amps = hass.states.get("number.red_pearl_charge_current")
+    assert (amps.attributes["min"], amps.attributes["max"]) == (0, 32)
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "value"),
+    [
+        ("number.red_pearl_charge_limit", 49),
+        ("number.red_pearl_charge_limit", 101),
+        ("number.red_pearl_charge_current", 33),
+        ("number.red_pearl_speed_limit", 130),
+    ],
+)
+async def test_out_of_range_is_refused_before_any_request(
+    hass: HomeAssistant, emulator: Emulator, entity_id: str, value: int
+) -> None:
+    before = len(emulator.ledger.entries)
+    with pytest.raises(ServiceValidationError):
+        await call(hass, "number", "set_value", entity_id, value=value)
+    assert len(emulator.ledger.entries) == before  # the ledger proves nothing was sent
+    assert emulator.vehicle(M3).charge_limit_soc == 80
