@@ -1,0 +1,75 @@
+"""Climate: the cabin HVAC with keeper presets, and cabin overheat protection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+import pytest
+
+from fleet_emulator import Emulator
+
+from .common import setup_integration
+from .vehicle_helpers import M3
+
+
+@pytest.fixture(autouse=True)
+async def loaded(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Both cars set up against the emulator, with their first data."""
+    await setup_integration(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    await hass.services.async_call(domain, service, {"entity_id": entity_id, **data}, blocking=True)
+
+
+def commands_sent(emulator: Emulator) -> list[str]:
+    return [e.path.rsplit("/", 1)[-1] for e in emulator.ledger.entries if "/command/" in e.path]
+
+
+async def test_cabin_on_temperature_and_off(hass: HomeAssistant, emulator: Emulator) -> None:
+    entity = "climate.red_pearl_cabin"
+    await call(hass, "climate", "set_hvac_mode", entity, hvac_mode="heat_cool")
+    assert emulator.vehicle(M3).climate_on is True
+    assert hass.states.get(entity).state == "heat_cool"
+    await call(hass, "climate", "set_temperature", entity, temperature=23.5)
+    car = emulator.vehicle(M3)
+    assert (car.driver_temp_setting, car.passenger_temp_setting) == (23.5, 23.5)
+    assert hass.states.get(entity).attributes["temperature"] == 23.5
+    await call(hass, "climate", "turn_off", entity)
+    assert emulator.vehicle(M3).climate_on is False
+    assert hass.states.get(entity).state == "off"
+
+
+async def test_cabin_temperature_outside_the_cars_range_sends_nothing(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    before = len(emulator.ledger.entries)
+    with pytest.raises(ServiceValidationError):
+        await call(hass, "climate", "set_temperature", "climate.red_pearl_cabin", temperature=35)
+    assert len(emulator.ledger.entries) == before
+
+
+async def test_camp_mode_preset(hass: HomeAssistant, emulator: Emulator) -> None:
+    await call(hass, "climate", "set_preset_mode", "climate.red_pearl_cabin", preset_mode="camp")
+    car = emulator.vehicle(M3)
+    assert (car.climate_keeper_mode, car.climate_on) == ("camp", True)
+    state = hass.states.get("climate.red_pearl_cabin")
+    assert (state.state, state.attributes["preset_mode"]) == ("heat_cool", "camp")
+
+
+async def test_cabin_overheat_protection(hass: HomeAssistant, emulator: Emulator) -> None:
+    entity = "climate.red_pearl_cabin_overheat_protection"
+    await call(hass, "climate", "set_hvac_mode", entity, hvac_mode="fan_only")
+    assert emulator.vehicle(M3).cabin_overheat_protection == "FanOnly"
+    assert hass.states.get(entity).state == "fan_only"
+    await call(hass, "climate", "set_temperature", entity, temperature=30)
+    assert emulator.vehicle(M3).cop_temp == "Low"
+    assert hass.states.get(entity).attributes["temperature"] == 30
+    await call(hass, "climate", "turn_off", entity)
+    assert emulator.vehicle(M3).cabin_overheat_protection == "Off"
+    assert hass.states.get(entity).state == "off"
+    with pytest.raises(ServiceValidationError):
+        await call(hass, "climate", "set_temperature", entity, temperature=33)

@@ -1,0 +1,74 @@
+"""Covers: windows, frunk, trunk and charge port door move the emulated car's closures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from fleet_emulator import Emulator
+
+from .common import setup_integration
+from .vehicle_helpers import M3
+
+
+@pytest.fixture(autouse=True)
+async def loaded(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Both cars set up against the emulator, with their first data."""
+    await setup_integration(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    await hass.services.async_call(domain, service, {"entity_id": entity_id, **data}, blocking=True)
+
+
+def commands_sent(emulator: Emulator) -> list[str]:
+    return [e.path.rsplit("/", 1)[-1] for e in emulator.ledger.entries if "/command/" in e.path]
+
+
+async def test_windows_vent_and_close(hass: HomeAssistant, emulator: Emulator) -> None:
+    assert hass.states.get("cover.red_pearl_windows").state == "closed"
+    await call(hass, "cover", "open_cover", "cover.red_pearl_windows")
+    assert emulator.vehicle(M3).windows_vented is True
+    assert hass.states.get("cover.red_pearl_windows").state == "open"
+    await call(hass, "cover", "close_cover", "cover.red_pearl_windows")
+    assert emulator.vehicle(M3).windows_vented is False
+    assert hass.states.get("cover.red_pearl_windows").state == "closed"
+
+
+async def test_frunk_opens_and_offers_no_close(hass: HomeAssistant, emulator: Emulator) -> None:
+    await call(hass, "cover", "open_cover", "cover.red_pearl_frunk")
+    assert emulator.vehicle(M3).frunk_open is True
+    state = hass.states.get("cover.red_pearl_frunk")
+    assert state.state == "open"
+    assert state.attributes["supported_features"] == 1  # open only
+
+
+async def test_trunk_opens_and_closes_without_toggling_twice(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    await call(hass, "cover", "open_cover", "cover.red_pearl_trunk")
+    assert emulator.vehicle(M3).trunk_open is True
+    assert hass.states.get("cover.red_pearl_trunk").state == "open"
+    # Opening an open trunk sends nothing (Tesla's command toggles).
+    await call(hass, "cover", "open_cover", "cover.red_pearl_trunk")
+    assert emulator.vehicle(M3).trunk_open is True
+    assert commands_sent(emulator) == ["actuate_trunk"]
+    await call(hass, "cover", "close_cover", "cover.red_pearl_trunk")
+    assert emulator.vehicle(M3).trunk_open is False
+    assert hass.states.get("cover.red_pearl_trunk").state == "closed"
+
+
+async def test_charge_port_door(hass: HomeAssistant, emulator: Emulator) -> None:
+    await call(hass, "cover", "open_cover", "cover.red_pearl_charge_port_door")
+    assert emulator.vehicle(M3).charge_port_door_open is True
+    assert hass.states.get("cover.red_pearl_charge_port_door").state == "open"
+    await call(hass, "cover", "close_cover", "cover.red_pearl_charge_port_door")
+    assert emulator.vehicle(M3).charge_port_door_open is False
+    assert hass.states.get("cover.red_pearl_charge_port_door").state == "closed"
+
+
+async def test_no_sunroof_on_a_model_3(hass: HomeAssistant) -> None:
+    assert hass.states.get("cover.red_pearl_sunroof") is None

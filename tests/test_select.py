@@ -1,0 +1,67 @@
+"""Selects: seat heaters for the seats the car has, steering-wheel heat, climate keeper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from fleet_emulator import Emulator
+
+from .common import setup_integration
+from .vehicle_helpers import M3
+
+
+@pytest.fixture(autouse=True)
+async def loaded(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Both cars set up against the emulator, with their first data."""
+    await setup_integration(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    await hass.services.async_call(domain, service, {"entity_id": entity_id, **data}, blocking=True)
+
+
+def commands_sent(emulator: Emulator) -> list[str]:
+    return [e.path.rsplit("/", 1)[-1] for e in emulator.ledger.entries if "/command/" in e.path]
+
+
+async def test_seat_heater_starts_the_climate_then_sets_the_level(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    await call(
+        hass, "select", "select_option", "select.red_pearl_seat_heater_front_left", option="high"
+    )
+    car = emulator.vehicle(M3)
+    assert car.seat_heaters[0] == 3
+    assert car.climate_on is True
+    assert commands_sent(emulator) == ["auto_conditioning_start", "remote_seat_heater_request"]
+    assert hass.states.get("select.red_pearl_seat_heater_front_left").state == "high"
+
+
+async def test_each_seat_the_car_has(hass: HomeAssistant) -> None:
+    seats = sorted(e for e in hass.states.async_entity_ids("select") if "red_pearl_seat" in e)
+    assert seats == [
+        "select.red_pearl_seat_heater_front_left",
+        "select.red_pearl_seat_heater_front_right",
+        "select.red_pearl_seat_heater_rear_center",
+        "select.red_pearl_seat_heater_rear_left",
+        "select.red_pearl_seat_heater_rear_right",
+    ]
+
+
+async def test_steering_wheel_heat_level(hass: HomeAssistant, emulator: Emulator) -> None:
+    await call(
+        hass, "select", "select_option", "select.red_pearl_steering_wheel_heater", option="low"
+    )
+    assert emulator.vehicle(M3).steering_wheel_heat_level == 1
+    assert hass.states.get("select.red_pearl_steering_wheel_heater").state == "low"
+
+
+async def test_climate_keeper_dog_mode(hass: HomeAssistant, emulator: Emulator) -> None:
+    await call(hass, "select", "select_option", "select.red_pearl_climate_keeper", option="dog")
+    assert emulator.vehicle(M3).climate_keeper_mode == "dog"
+    assert hass.states.get("select.red_pearl_climate_keeper").state == "dog"
+    assert hass.states.get("climate.red_pearl_cabin").attributes["preset_mode"] == "dog"
