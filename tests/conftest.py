@@ -11,8 +11,6 @@ import pytest
 import custom_components.tesla_fleet_direct  # noqa: F401
 from fleet_emulator import Emulator
 
-from .common import record_refreshes
-
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
@@ -34,7 +32,6 @@ async def emulator(socket_enabled: None, request: pytest.FixtureRequest) -> Asyn
     out), unless the test is marked `refresh_token_reuse` or is one of the emulator's own.
     """
     emu = Emulator()
-    refreshes = record_refreshes(emu)
     await emu.start("127.0.0.1", 0)
     yield emu
     await emu.stop()
@@ -42,5 +39,5 @@ async def emulator(socket_enabled: None, request: pytest.FixtureRequest) -> Asyn
     exempt = request.node.get_closest_marker("refresh_token_reuse") is not None or (
         request.node.path.parent.name == "emulator"
     )
-    if refreshes.reused and not exempt:
-        pytest.fail(f"refresh token reused {len(refreshes.reused)} time(s)")
+    if emu.tokens.reuses and not exempt:
+        pytest.fail(f"the emulator saw a refresh token reused: {emu.tokens.reuses}")

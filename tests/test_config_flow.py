@@ -548,6 +548,29 @@ async def test_reconfigure_offers_signing_set_up(hass: HomeAssistant, emulator: 
 
 
 @pytest.mark.usefixtures("private_config_dir")
+async def test_signing_set_up_through_reconfigure(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Hosted key found, domain registered in the account's region, link shown, domain kept."""
+    entry = await setup_integration(hass, emulator)
+    point = (await async_get_app_key(hass)).public_point.hex()
+    emulator.hosted_keys["tesla.example.com"] = point
+    result = await _reconfigure(hass, entry, "signing_domain")
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"app_domain": "https://Tesla.Example.com/"}
+    )
+
+    assert result["step_id"] == "signing_pair"
+    assert result["description_placeholders"]["url"].startswith(
+        "https://tesla.com/_ak/tesla.example.com"
+    )
+    assert emulator.partner_domains[(CLIENT_ID, "na")] == ("tesla.example.com", point)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["app_domain"] == "tesla.example.com"
+
+
+@pytest.mark.usefixtures("private_config_dir")
 async def test_partner_registration_and_domain_stored(
     hass: HomeAssistant, emulator: Emulator
 ) -> None:
