@@ -9,7 +9,7 @@ from aiohttp import web
 
 from . import errors
 from .commands import CHARGING_COMMANDS, InvalidCommandError, apply_command
-from .http import Call, Endpoint
+from .http import Call, Endpoint, Handler
 from .signing import public_key_bytes, signed_command_response
 from .vehicle import Vehicle
 from .vehicle_data import parse_sections, vehicle_data
@@ -218,7 +218,9 @@ async def fleet_status(call: Call) -> web.StreamResponse:
     return errors.ok({"key_paired_vins": paired, "unpaired_vins": unpaired, "vehicle_info": info})
 
 
-def _online_stub(payload: dict[str, Any] | list[Any]) -> Any:
+def _online_stub(payload: dict[str, Any]) -> Handler:
+    """A read the car answers itself with fixed content (nothing behind it is simulated)."""
+
     async def handler(call: Call) -> web.StreamResponse:
         car = find_vehicle(call)
         if car is None:
