@@ -69,7 +69,8 @@ class VehicleUpdate(VehicleControlEntity, UpdateEntity):
             self._attr_latest_version = _version(update.get("version")) or installed
         else:
             self._attr_latest_version = installed
-        self._attr_in_progress = status in (INSTALLING, "scheduled")
+        # Home Assistant's "in progress" means installing; a scheduled update still waits.
+        self._attr_in_progress = status == INSTALLING
         percent = update.get("install_perc") if status == INSTALLING else None
         self._attr_update_percentage = percent if isinstance(percent, int) else None
 

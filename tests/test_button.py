@@ -1,0 +1,72 @@
+"""Buttons: one-shot actions on the emulated car."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from fleet_emulator import Emulator
+
+from .common import setup_integration
+from .vehicle_helpers import M3
+
+
+@pytest.fixture(autouse=True)
+async def loaded(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Both cars set up against the emulator, with their first data."""
+    await setup_integration(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    await hass.services.async_call(domain, service, {"entity_id": entity_id, **data}, blocking=True)
+
+
+def commands_sent(emulator: Emulator) -> list[str]:
+    return [e.path.rsplit("/", 1)[-1] for e in emulator.ledger.entries if "/command/" in e.path]
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "read"),
+    [
+        ("button.red_pearl_flash_lights", lambda car: car.light_flashes),
+        ("button.red_pearl_honk_horn", lambda car: car.horn_honks),
+        ("button.red_pearl_homelink", lambda car: car.homelink_triggers),
+        ("button.red_pearl_play_fart", lambda car: car.boombox_plays),
+    ],
+)
+async def test_button_runs_once_in_the_car(
+    hass: HomeAssistant, emulator: Emulator, entity_id: str, read: Any
+) -> None:
+    await call(hass, "button", "press", entity_id)
+    assert read(emulator.vehicle(M3)) == 1
+
+
+async def test_keyless_driving(hass: HomeAssistant, emulator: Emulator) -> None:
+    await call(hass, "button", "press", "button.red_pearl_keyless_driving")
+    car = emulator.vehicle(M3)
+    assert car.remote_start_until > car.now
+
+
+async def test_homelink_sends_the_cars_position(hass: HomeAssistant, emulator: Emulator) -> None:
+    await call(hass, "button", "press", "button.red_pearl_homelink")
+    body = [e for e in emulator.ledger.entries if e.path.endswith("/trigger_homelink")]
+    assert len(body) == 1
+
+
+async def test_refresh_reads_the_car_now(hass: HomeAssistant, emulator: Emulator) -> None:
+    emulator.vehicle(M3).sentry_mode = True  # changed in the car (e.g. from the phone app)
+    assert hass.states.get("switch.red_pearl_sentry_mode").state == "off"
+    await call(hass, "button", "press", "button.red_pearl_refresh_data")
+    assert hass.states.get("switch.red_pearl_sentry_mode").state == "on"
+    assert commands_sent(emulator) == []
+
+
+async def test_wake_up_button_on_an_awake_car_costs_no_wake(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """The fresh state check says online: no billed wake is sent."""
+    await call(hass, "button", "press", "button.red_pearl_wake_up")
+    assert not [e for e in emulator.ledger.entries if e.path.endswith("/wake_up")]

@@ -1,0 +1,57 @@
+"""Software update: shows the waiting version; install schedules it in the car."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from fleet_emulator import Emulator
+
+from .common import setup_integration
+from .vehicle_helpers import M3
+
+
+@pytest.fixture(autouse=True)
+async def loaded(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Both cars set up against the emulator, with their first data."""
+    await setup_integration(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
+    await hass.services.async_call(domain, service, {"entity_id": entity_id, **data}, blocking=True)
+
+
+def commands_sent(emulator: Emulator) -> list[str]:
+    return [e.path.rsplit("/", 1)[-1] for e in emulator.ledger.entries if "/command/" in e.path]
+
+
+async def test_install_schedules_the_update(hass: HomeAssistant, emulator: Emulator) -> None:
+    entity = "update.red_pearl_software_update"
+    state = hass.states.get(entity)
+    assert state.state == "on"
+    assert state.attributes["installed_version"] == "2025.20.6"
+    assert state.attributes["latest_version"] == "2025.32.1"
+    await call(hass, "update", "install", entity)
+    car = emulator.vehicle(M3)
+    assert car.software_update_status == "scheduled"
+    assert car.software_update_at is not None
+    # Scheduled, not yet installing: still offered, with no progress shown.
+    state = hass.states.get(entity)
+    assert (state.state, state.attributes["in_progress"]) == ("on", False)
+
+
+async def test_installing_shows_progress(hass: HomeAssistant, emulator: Emulator) -> None:
+    emulator.vehicle(M3).software_update_status = "installing"
+    await call(hass, "button", "press", "button.red_pearl_refresh_data")
+    state = hass.states.get("update.red_pearl_software_update")
+    assert state.attributes["in_progress"] is True
+    assert state.attributes["update_percentage"] == 1
+
+
+async def test_no_update_waiting(hass: HomeAssistant, emulator: Emulator) -> None:
+    emulator.vehicle(M3).software_update_status = ""
+    await call(hass, "button", "press", "button.red_pearl_refresh_data")
+    assert hass.states.get("update.red_pearl_software_update").state == "off"
