@@ -297,3 +297,11 @@ async def test_scheduled_charging_waits_for_its_time(api: Api, emulator: Emulato
     await api.command(M3, "charge_stop")
     emulator.clock.advance(60)
     assert emulator.vehicle(M3).charging_state == "Stopped"
+
+
+async def test_cars_are_found_by_vin_or_id_and_only_the_accounts(api: Api) -> None:
+    status, body = await api.get("/vehicles/1492931337151001")
+    assert (status, body["response"]["vin"]) == (200, M3)
+    status, body = await api.get("/vehicles/5YJ3E7EB0KF999999/vehicle_data")
+    assert (status, body["error"]) == (404, "not_found")
+    assert (await api.command("5YJ3E7EB0KF999999", "door_lock"))[0] == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -175,3 +176,36 @@ async def test_backup_mode_keeps_the_battery_and_tou_settings_stick(
     assert (await api.post(f"{base}/time_of_use_settings", {"tou_settings": tou}))[0] == 200
     _, info = await api.get(f"{base}/site_info")
     assert info["response"]["tou_settings"] == tou
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("kind=charge", "kind"),
+        ("period=day&time_zone=Mars/Olympus", "time_zone"),
+        ("period=day&end_date=yesterday", "end_date"),
+    ],
+)
+async def test_calendar_history_validates_its_query(api: Api, query: str, error: str) -> None:
+    status, body = await api.get(f"/energy_sites/{SITE}/calendar_history?{query}")
+    assert (status, body["error"]) == (400, "invalid_field")
+    assert error in body["error_description"]
+
+
+async def test_calendar_history_for_a_past_day_in_utc_and_the_year(
+    api: Api, emulator: Emulator
+) -> None:
+    yesterday = datetime.fromtimestamp(emulator.clock.now() - 86400, ZoneInfo("UTC"))
+    end = yesterday.replace(hour=23, minute=59).isoformat()
+    query = urlencode({"period": "day", "end_date": end, "time_zone": "UTC"})
+    status, body = await api.get(f"/energy_sites/{SITE}/calendar_history?{query}")
+    assert status == 200
+    series = body["response"]["time_series"]
+    assert len(series) == 24
+    assert all(item["timestamp"].endswith("+00:00") for item in series)
+    _, year = await api.get(f"/energy_sites/{SITE}/calendar_history?period=year")
+    months = year["response"]["time_series"]
+    assert 1 <= len(months) <= 2
+    assert sum(m["solar_energy_exported"] for m in months) > sum(
+        h["solar_energy_exported"] for h in series
+    )
