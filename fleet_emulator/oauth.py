@@ -171,7 +171,7 @@ def _consent_page(
     body = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Tesla (emulated) - Allow access</title></head>
 <body><h1>Allow {html.escape(client.name)} to access your Tesla account?</h1>
-<form method="post" action="{emu.url}{PREFIX}/authorize">{hidden}
+<form method="post" action="{PREFIX}/authorize">{hidden}
 <p><label>Account <select name="account">{accounts}</select></label></p>
 <ul>{boxes}</ul>
 <button type="submit" name="decision" value="allow">Allow</button>
