@@ -296,7 +296,7 @@ def parse_scenario(data: dict[str, Any], start: float) -> Scenario:
         for i, item in enumerate(data.get("clients", defaults["clients"]))
     )
     vehicles = tuple(
-        _build(VehicleSpec, item, f"vehicles[{i}]")
+        _build(VehicleSpec, _yaml_off(item), f"vehicles[{i}]")
         for i, item in enumerate(data.get("vehicles", defaults["vehicles"]))
     )
     sites = []
@@ -345,6 +345,13 @@ def parse_scenario(data: dict[str, Any], start: float) -> Scenario:
     )
     _check(scenario)
     return scenario
+
+
+def _yaml_off(item: Any) -> Any:
+    """YAML 1.1 reads a bare `command_signing: off` as false; take it as the word meant."""
+    if isinstance(item, dict) and item.get("command_signing") is False:
+        return {**item, "command_signing": "off"}
+    return item
 
 
 def _repeat(value: Any, where: str) -> float | None:

@@ -27,6 +27,7 @@ vehicles:
     id: 100
     vehicle_id: 200
     display_name: Commuter
+    command_signing: off
     sleep_model: modern
     idle_sleep_s: 600
     wake_delay_s: 30
@@ -64,6 +65,8 @@ async def test_yaml_scenario_defines_who_exists(scripted: Emulator, http: Client
     assert scripted.ledger.entries[-1].category == "data"
     car = scripted.vehicle(VIN)
     assert (car.sleep_model, car.idle_sleep_s, car.wake_delay_s) == ("modern", 600, 30)
+    # A bare YAML `off` is a boolean; the scenario still means the word.
+    assert car.spec.command_signing == "off"
 
 
 async def test_events_drive_plug_in_and_presence_happen_on_time(scripted: Emulator) -> None:
