@@ -47,8 +47,9 @@ BENIGN_REASONS = frozenset({"already_set", "not_charging", "requested", "is_char
 # Reasons meaning the car only accepts signed commands.
 SIGNING_REASONS = frozenset({"unsigned_cmds_hardlocked"})
 type Updates = Mapping[str, Mapping[str, Any]]
-# One commander per car, shared by its entities and the actions (VIN -> commander).
-COMMANDERS: HassKey[dict[str, VehicleCommander]] = HassKey(f"{DOMAIN}_commanders")
+# One commander per car and account, shared by its entities and the actions. Keyed by
+# (entry id, VIN): a car shared by an owner and a driver account has one device per entry.
+COMMANDERS: HassKey[dict[tuple[str, str], VehicleCommander]] = HassKey(f"{DOMAIN}_commanders")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,13 +212,13 @@ def async_register_commander(
 ) -> VehicleCommander:
     """Make the car's commander findable by actions until the entry unloads."""
     commanders = hass.data.setdefault(COMMANDERS, {})
-    vin = commander.car.vin
-    commanders[vin] = commander
+    key = (entry.entry_id, commander.car.vin)
+    commanders[key] = commander
 
     @callback
     def _forget() -> None:
-        if commanders.get(vin) is commander:
-            del commanders[vin]
+        if commanders.get(key) is commander:
+            del commanders[key]
 
     entry.async_on_unload(_forget)
     return commander
@@ -229,9 +230,10 @@ def async_commander_for_device(hass: HomeAssistant, device_id: str) -> VehicleCo
     device = dr.async_get(hass).async_get(device_id)
     commanders = hass.data.get(COMMANDERS, {})
     if device is not None:
-        for domain, identifier in device.identifiers:
-            if domain == DOMAIN and identifier in commanders:
-                return commanders[identifier]
+        for entry_id in device.config_entries:
+            for domain, identifier in device.identifiers:
+                if domain == DOMAIN and (entry_id, identifier) in commanders:
+                    return commanders[entry_id, identifier]
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="not_a_vehicle",
@@ -418,7 +420,7 @@ def async_vehicle_commander(
 ) -> VehicleCommander:
     """The car's one commander (created with the first control that needs it)."""
     commanders = hass.data.setdefault(COMMANDERS, {})
-    if (existing := commanders.get(coordinator.vin)) is not None:
+    if (existing := commanders.get((entry.entry_id, coordinator.vin))) is not None:
         return existing
     name = str(coordinator.device_info.get("name") or coordinator.vin)
 
