@@ -76,7 +76,9 @@ async def _tesla_page(
         form += [("decision", decision), ("account", account or "owner")]
         action = _ACTION.search(page)
         assert action is not None
-        async with session.post(action.group(1), data=form, allow_redirects=False) as response:
+        # The form's action may be relative to the page, as a browser would resolve it.
+        target = str(URL(url).join(URL(html.unescape(action.group(1)))))
+        async with session.post(target, data=form, allow_redirects=False) as response:
             assert response.status == 302, await response.text()
             return response.headers["Location"]
 
