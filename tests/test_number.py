@@ -70,3 +70,33 @@ async def test_out_of_range_is_refused_before_any_request(
         await call(hass, "number", "set_value", entity_id, value=value)
     assert len(emulator.ledger.entries) == before  # the ledger proves nothing was sent
     assert emulator.vehicle(M3).charge_limit_soc == 80
+
+
+SITE = 2252180000000001
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "field"),
+    [
+        ("number.home_backup_reserve", "backup_reserve_percent"),
+        (
+            "number.home_off_grid_reserve_for_ev_charging",
+            "off_grid_vehicle_charging_reserve_percent",
+        ),
+    ],
+)
+async def test_site_reserve_raised_before_a_storm(
+    hass: HomeAssistant, emulator: Emulator, entity_id: str, field: str
+) -> None:
+    await call(hass, "number", "set_value", entity_id, value=80)
+    assert getattr(emulator.site(SITE), field) == 80
+    assert float(hass.states.get(entity_id).state) == 80
+
+
+async def test_site_reserve_out_of_range_sends_nothing(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    before = len(emulator.ledger.entries)
+    with pytest.raises(ServiceValidationError):
+        await call(hass, "number", "set_value", "number.home_backup_reserve", value=101)
+    assert len(emulator.ledger.entries) == before

@@ -65,3 +65,19 @@ async def test_climate_keeper_dog_mode(hass: HomeAssistant, emulator: Emulator) 
     assert emulator.vehicle(M3).climate_keeper_mode == "dog"
     assert hass.states.get("select.red_pearl_climate_keeper").state == "dog"
     assert hass.states.get("climate.red_pearl_cabin").attributes["preset_mode"] == "dog"
+
+
+SITE = 2252180000000001
+
+
+async def test_site_operation_mode(hass: HomeAssistant, emulator: Emulator) -> None:
+    assert hass.states.get("select.home_operation_mode").state == "self_consumption"
+    await call(hass, "select", "select_option", "select.home_operation_mode", option="autonomous")
+    assert emulator.site(SITE).default_real_mode == "autonomous"
+    assert hass.states.get("select.home_operation_mode").state == "autonomous"
+
+
+async def test_site_grid_export_rule(hass: HomeAssistant, emulator: Emulator) -> None:
+    await call(hass, "select", "select_option", "select.home_grid_export", option="battery_ok")
+    assert emulator.site(SITE).customer_preferred_export_rule == "battery_ok"
+    assert hass.states.get("select.home_grid_export").state == "battery_ok"

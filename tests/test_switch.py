@@ -161,3 +161,26 @@ async def test_the_confirming_refresh_agrees_with_the_shown_state(
     await _switch(hass, "switch.red_pearl_sentry_mode", True)
     await tick(hass, freezer, 11)  # the confirming refresh
     assert hass.states.get("switch.red_pearl_sentry_mode").state == STATE_ON
+
+
+async def test_site_storm_watch_and_grid_charging(hass: HomeAssistant, emulator: Emulator) -> None:
+    await _setup(hass, emulator)
+    await _switch(hass, "switch.home_storm_watch", True)
+    assert emulator.site(SITE).storm_mode_enabled is True
+    assert hass.states.get("switch.home_storm_watch").state == STATE_ON
+    assert hass.states.get("switch.home_allow_charging_from_grid").state == STATE_ON
+    await _switch(hass, "switch.home_allow_charging_from_grid", False)
+    assert emulator.site(SITE).disallow_charge_from_grid_with_solar_installed is True
+    assert hass.states.get("switch.home_allow_charging_from_grid").state == STATE_OFF
+
+
+async def test_without_energy_cmds_no_site_controls(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    await _setup(
+        hass,
+        emulator,
+        scopes=["openid", "offline_access", "energy_device_data", "vehicle_device_data"],
+    )
+    assert hass.states.get("switch.home_storm_watch") is None
+    assert hass.states.get("sensor.home_grid_power") is not None

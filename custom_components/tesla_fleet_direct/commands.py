@@ -8,7 +8,7 @@ wording are the same everywhere.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
@@ -19,6 +19,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util.hass_dict import HassKey
 
+from .api.energy_data import SiteInfo
 from .api.errors import (
     CommandFailedError,
     InvalidArgumentError,
@@ -30,11 +31,14 @@ from .api.errors import (
     VehicleUnavailableError,
     WakeTimeoutError,
 )
+from .api.models import CommandResult
 from .api.signing import SigningError
 from .api.vehicle import VehicleApi
 from .const import DOMAIN, LOGGER
 from .devices import async_listen_vehicles
-from .entity import TeslaVehicleEntity
+from .energy_coordinator import TeslaEnergySiteCoordinator, components as site_components
+from .energy_sites import async_listen_energy_sites
+from .entity import TeslaEnergySiteEntity, TeslaVehicleEntity
 from .signing_repairs import (
     async_clear_key_not_paired_issue,
     async_create_key_not_paired_issue,
@@ -509,3 +513,86 @@ def async_add_vehicle_controls[D: VehicleControlDescription](
         _check()
 
     async_listen_vehicles(hass, entry, _add)
+
+
+# --- energy sites ---------------------------------------------------------------------------
+
+
+def _battery(info: SiteInfo) -> bool:
+    return bool(site_components(info).get("battery"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnergyControlDescription(EntityDescription):
+    """A site setting; `exists_fn` says whether the site has what it controls."""
+
+    exists_fn: Callable[[SiteInfo], bool] = _battery
+
+
+class EnergyControlEntity(TeslaEnergySiteEntity):
+    """A site entity that changes a setting (sites never sleep: no waking)."""
+
+    entity_description: EnergyControlDescription
+
+    def __init__(
+        self, coordinator: TeslaEnergySiteCoordinator, description: EnergyControlDescription
+    ) -> None:
+        """Bind to the site."""
+        super().__init__(coordinator, description)
+        self._update_attrs()
+
+    @property
+    def info(self) -> SiteInfo | None:
+        """The site's latest settings."""
+        return self.coordinator.data.info if self.coordinator.data else None
+
+    async def async_send(self, call: Awaitable[CommandResult], **changes: Any) -> None:
+        """Run the site command; show the changed settings at once, then re-read them."""
+        with _ErrorMapper(None):
+            result = await call
+        if not result.ok:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_failed",
+                translation_placeholders={
+                    "name": self.coordinator.site_name or str(self.coordinator.site_id),
+                    "command": self.entity_description.key,
+                    "reason": result.reason or "no reason given",
+                },
+            )
+        if (data := self.coordinator.data) is not None and changes:
+            self.coordinator.async_set_updated_data(
+                replace(data, info=replace(data.info, **changes))
+            )
+        await self.coordinator.async_request_site_info_refresh()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._update_attrs()
+        super()._handle_coordinator_update()
+
+    def _update_attrs(self) -> None:
+        """Read the entity's state from the site info (platforms override)."""
+
+
+@callback
+def async_add_energy_controls[D: EnergyControlDescription](
+    hass: HomeAssistant,
+    entry: ConfigEntry[Any],
+    descriptions: Iterable[D],
+    factory: Callable[[TeslaEnergySiteCoordinator, D], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a platform's site controls when the user granted `energy_cmds`."""
+    if SCOPE_ENERGY_CMDS not in getattr(entry.runtime_data, "scopes", ()):
+        return
+    descriptions = tuple(descriptions)
+
+    @callback
+    def _add(coordinator: TeslaEnergySiteCoordinator) -> None:
+        info = coordinator.data.info if coordinator.data else None
+        async_add_entities(
+            factory(coordinator, d) for d in descriptions if info is None or d.exists_fn(info)
+        )
+
+    async_listen_energy_sites(hass, entry, _add)

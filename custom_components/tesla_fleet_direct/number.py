@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +16,16 @@ from homeassistant.const import PERCENTAGE, UnitOfElectricCurrent, UnitOfSpeed
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.energy import EnergySiteApi
+from .api.energy_data import SiteInfo
+from .api.models import CommandResult
 from .commands import (
     CHARGING_SCOPES,
+    EnergyControlDescription,
+    EnergyControlEntity,
     VehicleControlDescription,
     VehicleControlEntity,
+    async_add_energy_controls,
     async_add_vehicle_controls,
     require_range,
 )
@@ -117,6 +123,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the numbers of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, VEHICLE_NUMBERS, VehicleNumber, async_add_entities)
+    async_add_energy_controls(hass, entry, ENERGY_NUMBERS, EnergyNumber, async_add_entities)
 
 
 class VehicleNumber(VehicleControlEntity, NumberEntity):
@@ -150,4 +157,64 @@ class VehicleNumber(VehicleControlEntity, NumberEntity):
         number: float = int(value) if float(value).is_integer() else value
         await self.async_send(
             desc.command, {desc.param: number}, **desc.shown_fn(self.vehicle_data, number)
+        )
+
+
+# --- energy sites ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnergyNumberDescription(EnergyControlDescription, NumberEntityDescription):
+    """A site percentage setting."""
+
+    value_fn: Callable[[SiteInfo], float | None]
+    field: str  # SiteInfo field shown at once after the command
+    send_fn: Callable[[EnergySiteApi, float], Awaitable[CommandResult]]
+
+
+ENERGY_NUMBERS: tuple[EnergyNumberDescription, ...] = (
+    EnergyNumberDescription(
+        key="backup_reserve",
+        translation_key="backup_reserve",
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        value_fn=lambda info: info.backup_reserve_percent,
+        field="backup_reserve_percent",
+        send_fn=lambda api, v: api.backup(v),
+    ),
+    EnergyNumberDescription(
+        key="off_grid_vehicle_charging_reserve",
+        translation_key="off_grid_vehicle_charging_reserve",
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        value_fn=lambda info: info.off_grid_vehicle_charging_reserve_percent,
+        field="off_grid_vehicle_charging_reserve_percent",
+        send_fn=lambda api, v: api.off_grid_vehicle_charging_reserve(v),
+    ),
+)
+
+
+class EnergyNumber(EnergyControlEntity, NumberEntity):
+    """A site percentage."""
+
+    entity_description: EnergyNumberDescription
+
+    def _update_attrs(self) -> None:
+        info = self.info
+        self._attr_native_value = (
+            self.entity_description.value_fn(info) if info is not None else None
+        )
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Check the range, then send."""
+        desc = self.entity_description
+        require_range(value, 0, 100, field=desc.translation_key or desc.key)
+        await self.async_send(
+            desc.send_fn(self.coordinator.api, value), **{desc.field: round(value)}
         )

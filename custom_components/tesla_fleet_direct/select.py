@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .commands import VehicleControlDescription, VehicleControlEntity, async_add_vehicle_controls
+from .api.energy import EXPORT_RULES, OPERATION_MODES, EnergySiteApi, ExportRule, OperationMode
+from .api.energy_data import SiteInfo
+from .api.models import CommandResult
+from .commands import (
+    EnergyControlDescription,
+    EnergyControlEntity,
+    VehicleControlDescription,
+    VehicleControlEntity,
+    async_add_energy_controls,
+    async_add_vehicle_controls,
+)
+from .energy_coordinator import components as site_components
 
 PARALLEL_UPDATES = 0
 
@@ -108,6 +119,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the selects of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, VEHICLE_SELECTS, VehicleSelect, async_add_entities)
+    async_add_energy_controls(hass, entry, ENERGY_SELECTS, EnergySelect, async_add_entities)
 
 
 class VehicleSelect(VehicleControlEntity, SelectEntity):
@@ -130,3 +142,61 @@ class VehicleSelect(VehicleControlEntity, SelectEntity):
         ):
             await self.async_send("auto_conditioning_start", climate_state={"is_climate_on": True})
         await self.async_send(command, params, climate_state={desc.field: shown})
+
+
+# --- energy sites ---------------------------------------------------------------------------
+
+
+def _solar_and_battery(info: SiteInfo) -> bool:
+    parts = site_components(info)
+    return bool(parts.get("battery")) and bool(parts.get("solar"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnergySelectDescription(EnergyControlDescription, SelectEntityDescription):
+    """A site setting with named choices (Tesla's own values are the options)."""
+
+    value_fn: Callable[[SiteInfo], str | None]
+    field: str
+    send_fn: Callable[[EnergySiteApi, str], Awaitable[CommandResult]]
+
+
+ENERGY_SELECTS: tuple[EnergySelectDescription, ...] = (
+    EnergySelectDescription(
+        key="operation_mode",
+        translation_key="operation_mode",
+        options=list(OPERATION_MODES),
+        value_fn=lambda info: info.default_real_mode,
+        field="default_real_mode",
+        send_fn=lambda api, option: api.operation(cast(OperationMode, option)),
+    ),
+    EnergySelectDescription(
+        key="grid_export_rule",
+        translation_key="grid_export_rule",
+        options=list(EXPORT_RULES),
+        value_fn=lambda info: info.customer_preferred_export_rule,
+        field="customer_preferred_export_rule",
+        send_fn=lambda api, option: api.grid_import_export(
+            customer_preferred_export_rule=cast(ExportRule, option)
+        ),
+        exists_fn=_solar_and_battery,
+    ),
+)
+
+
+class EnergySelect(EnergyControlEntity, SelectEntity):
+    """A site setting with named choices."""
+
+    entity_description: EnergySelectDescription
+
+    def _update_attrs(self) -> None:
+        info = self.info
+        value = self.entity_description.value_fn(info) if info is not None else None
+        self._attr_current_option = (
+            value if value in (self.entity_description.options or ()) else None
+        )
+
+    async def async_select_option(self, option: str) -> None:
+        """Send the choice."""
+        desc = self.entity_description
+        await self.async_send(desc.send_fn(self.coordinator.api, option), **{desc.field: option})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,10 +10,16 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.energy import EnergySiteApi
+from .api.energy_data import SiteInfo
+from .api.models import CommandResult
 from .commands import (
     CHARGING_SCOPES,
+    EnergyControlDescription,
+    EnergyControlEntity,
     VehicleControlDescription,
     VehicleControlEntity,
+    async_add_energy_controls,
     async_add_vehicle_controls,
 )
 
@@ -121,6 +127,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the switches of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, VEHICLE_SWITCHES, VehicleSwitch, async_add_entities)
+    async_add_energy_controls(hass, entry, ENERGY_SWITCHES, EnergySwitch, async_add_entities)
 
 
 class VehicleSwitch(VehicleControlEntity, SwitchEntity):
@@ -144,3 +151,63 @@ class VehicleSwitch(VehicleControlEntity, SwitchEntity):
         desc = self.entity_description
         command, params = desc.command_fn(on)
         await self.async_send(command, params, **{desc.section: {desc.field: desc.shown_fn(on)}})
+
+
+# --- energy sites ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnergySwitchDescription(EnergyControlDescription, SwitchEntityDescription):
+    """A site setting that is on or off."""
+
+    is_on_fn: Callable[[SiteInfo], bool | None]
+    # The SiteInfo field and value shown at once, for on (True) / off (False).
+    shown_fn: Callable[[bool], dict[str, Any]]
+    send_fn: Callable[[EnergySiteApi, bool], Awaitable[CommandResult]]
+
+
+ENERGY_SWITCHES: tuple[EnergySwitchDescription, ...] = (
+    EnergySwitchDescription(
+        key="storm_mode",
+        translation_key="storm_mode",
+        is_on_fn=lambda info: info.storm_mode_enabled,
+        shown_fn=lambda on: {"storm_mode_enabled": on},
+        send_fn=lambda api, on: api.storm_mode(on),
+    ),
+    EnergySwitchDescription(
+        key="allow_charging_from_grid",
+        translation_key="allow_charging_from_grid",
+        # Tesla stores the opposite ("disallow"); users think in "allow".
+        is_on_fn=lambda info: (
+            None
+            if info.disallow_charge_from_grid_with_solar_installed is None
+            else not info.disallow_charge_from_grid_with_solar_installed
+        ),
+        shown_fn=lambda on: {"disallow_charge_from_grid_with_solar_installed": not on},
+        send_fn=lambda api, on: api.grid_import_export(
+            disallow_charge_from_grid_with_solar_installed=not on
+        ),
+    ),
+)
+
+
+class EnergySwitch(EnergyControlEntity, SwitchEntity):
+    """A site setting that is on or off."""
+
+    entity_description: EnergySwitchDescription
+
+    def _update_attrs(self) -> None:
+        info = self.info
+        self._attr_is_on = self.entity_description.is_on_fn(info) if info is not None else None
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Turn the setting on."""
+        await self._switch(True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Turn the setting off."""
+        await self._switch(False)
+
+    async def _switch(self, on: bool) -> None:
+        desc = self.entity_description
+        await self.async_send(desc.send_fn(self.coordinator.api, on), **desc.shown_fn(on))
