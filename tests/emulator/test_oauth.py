@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -321,3 +322,26 @@ async def test_one_refresh_token_can_be_revoked(emulator: Emulator, http: Client
     status, body = await token_request(emulator, http, **form, refresh_token=revoked)
     assert (status, body["error"]) == (401, "login_required")
     assert (await token_request(emulator, http, **form, refresh_token=kept))[0] == 200
+
+
+async def test_tokens_never_reach_the_log(
+    emulator: Emulator, http: ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="fleet_emulator")
+    code = await get_code(emulator, http)
+    _, tokens = await exchange(emulator, http, code)
+    api = Api(emulator, http, tokens["access_token"])
+    emulator.faults.inject("*/products", 503)
+    await api.get("/products")
+    await api.get("/vehicles/5YJ3E7EB0KF000001/vehicle_data")
+    await token_request(
+        emulator,
+        http,
+        grant_type="refresh_token",
+        client_id="tfd-client",
+        refresh_token=tokens["refresh_token"],
+    )
+    assert "/vehicle_data -> 200" in caplog.text
+    for secret in (code, tokens["access_token"], tokens["refresh_token"], "tfd-secret"):
+        assert secret not in caplog.text
+    assert not [r for r in caplog.records if r.levelno > logging.DEBUG and "5YJ3" in r.getMessage()]
