@@ -126,6 +126,11 @@ class _FlowKeyCollector(ast.NodeVisitor):
         elif name in {"async_abort", "async_update_reload_and_abort"}:
             if reason := _kwarg(node, "reason"):
                 self.keys.add(f"{self.section}.abort.{reason}")
+        elif name == "_abort_if_unique_id_configured":
+            self.keys.add(f"{self.section}.abort.already_configured")
+        elif name == "_abort_if_unique_id_mismatch":
+            reason = _kwarg(node, "reason") or "unique_id_mismatch"
+            self.keys.add(f"{self.section}.abort.{reason}")
         elif name == "async_create_issue":
             if key := _kwarg(node, "translation_key"):
                 self.keys.add(f"issues.{key}")
@@ -134,7 +139,31 @@ class _FlowKeyCollector(ast.NodeVisitor):
                 self.keys.add(f"exceptions.{key}.message")
         self.generic_visit(node)
 
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._visit_function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._visit_function(node)
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        # Reauth and reconfigure end with HA's default abort reasons.
+        if node.name == "async_step_reauth":
+            self.keys.add(f"{self.section}.abort.reauth_successful")
+        elif node.name == "async_step_reconfigure":
+            self.keys.add(f"{self.section}.abort.reconfigure_successful")
+        self.generic_visit(node)
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        # reason = "invalid_client" if ... else "code_rejected"; later async_abort(reason=reason)
+        if any(isinstance(t, ast.Name) and t.id == "reason" for t in node.targets):
+            values = (
+                [node.value.body, node.value.orelse]
+                if isinstance(node.value, ast.IfExp)
+                else [node.value]
+            )
+            for value in values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    self.keys.add(f"{self.section}.abort.{value.value}")
         # errors["base"] = "invalid_auth"
         for target in node.targets:
             if (
