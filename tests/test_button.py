@@ -6,10 +6,13 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 
 from .common import setup_integration
+from .entity_helpers import snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -70,3 +73,13 @@ async def test_wake_up_button_on_an_awake_car_costs_no_wake(
     """The fresh state check says online: no billed wake is sent."""
     await call(hass, "button", "press", "button.red_pearl_wake_up")
     assert not [e for e in emulator.ledger.entries if e.path.endswith("/wake_up")]
+
+
+async def test_button_entities_snapshot(
+    hass: HomeAssistant,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """Registry facts and attributes of the car's button entities (names, icons, features)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    assert {k: v for k, v in summary.items() if k.startswith("button.")} == snapshot

@@ -6,10 +6,13 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 
 from .common import setup_integration
+from .entity_helpers import snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -72,3 +75,13 @@ async def test_charge_port_door(hass: HomeAssistant, emulator: Emulator) -> None
 
 async def test_no_sunroof_on_a_model_3(hass: HomeAssistant) -> None:
     assert hass.states.get("cover.red_pearl_sunroof") is None
+
+
+async def test_cover_entities_snapshot(
+    hass: HomeAssistant,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """Registry facts and attributes of the car's cover entities (names, icons, features)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    assert {k: v for k, v in summary.items() if k.startswith("cover.")} == snapshot

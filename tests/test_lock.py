@@ -8,11 +8,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 
 from .common import setup_integration
+from .entity_helpers import snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -64,3 +66,13 @@ async def test_signing_required_car_shows_the_repair_issue(
     issue = ir.async_get(hass).async_get_issue(DOMAIN, "key_not_paired_7SAYGDEE0PA000002")
     assert issue is not None
     assert emulator.vehicle("7SAYGDEE0PA000002").locked is True
+
+
+async def test_lock_entities_snapshot(
+    hass: HomeAssistant,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """Registry facts and attributes of the car's lock entities (names, icons, features)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    assert {k: v for k, v in summary.items() if k.startswith("lock.")} == snapshot

@@ -6,10 +6,13 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 
 from .common import setup_integration
+from .entity_helpers import snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -48,3 +51,13 @@ async def test_play_pause_tracks_and_volume(hass: HomeAssistant, emulator: Emula
     # The emulated car reports a stopped player as Stopped (idle), a real one as Paused.
     assert hass.states.get(entity).state in {"paused", "idle"}
     assert commands_sent(emulator).count("media_toggle_playback") == 2
+
+
+async def test_media_player_entities_snapshot(
+    hass: HomeAssistant,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """Registry facts and attributes of the car's media_player entities (names, icons, features)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    assert {k: v for k, v in summary.items() if k.startswith("media_player.")} == snapshot

@@ -7,10 +7,13 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 
 from .common import setup_integration
+from .entity_helpers import snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -100,3 +103,13 @@ async def test_site_reserve_out_of_range_sends_nothing(
     with pytest.raises(ServiceValidationError):
         await call(hass, "number", "set_value", "number.home_backup_reserve", value=101)
     assert len(emulator.ledger.entries) == before
+
+
+async def test_number_entities_snapshot(
+    hass: HomeAssistant,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """Registry facts and attributes of the car's number entities (names, icons, features)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    assert {k: v for k, v in summary.items() if k.startswith("number.")} == snapshot

@@ -6,10 +6,13 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 
 from .common import setup_integration
+from .entity_helpers import snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -81,3 +84,13 @@ async def test_site_grid_export_rule(hass: HomeAssistant, emulator: Emulator) ->
     await call(hass, "select", "select_option", "select.home_grid_export", option="battery_ok")
     assert emulator.site(SITE).customer_preferred_export_rule == "battery_ok"
     assert hass.states.get("select.home_grid_export").state == "battery_ok"
+
+
+async def test_select_entities_snapshot(
+    hass: HomeAssistant,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """Registry facts and attributes of the car's select entities (names, icons, features)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    assert {k: v for k, v in summary.items() if k.startswith("select.")} == snapshot

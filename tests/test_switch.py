@@ -18,10 +18,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from fleet_emulator import Emulator
 
 from .common import setup_integration
+from .entity_helpers import snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3, tick
 
 SITE = 2252180000000001
@@ -184,3 +186,15 @@ async def test_without_energy_cmds_no_site_controls(
     )
     assert hass.states.get("switch.home_storm_watch") is None
     assert hass.states.get("sensor.home_grid_power") is not None
+
+
+async def test_switch_entities_snapshot(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """Registry facts and attributes of the car's switches (names, icons)."""
+    await _setup(hass, emulator)
+    (entry,) = hass.config_entries.async_entries("tesla_fleet_direct")
+    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    assert {k: v for k, v in summary.items() if k.startswith("switch.")} == snapshot

@@ -6,10 +6,13 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
+from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 
 from .common import setup_integration
+from .entity_helpers import snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -55,3 +58,13 @@ async def test_no_update_waiting(hass: HomeAssistant, emulator: Emulator) -> Non
     emulator.vehicle(M3).software_update_status = ""
     await call(hass, "button", "press", "button.red_pearl_refresh_data")
     assert hass.states.get("update.red_pearl_software_update").state == "off"
+
+
+async def test_update_entities_snapshot(
+    hass: HomeAssistant,
+    snapshot: SnapshotAssertion,  # noqa: F811
+) -> None:
+    """Registry facts and attributes of the car's update entities (names, icons, features)."""
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    assert {k: v for k, v in summary.items() if k.startswith("update.")} == snapshot
