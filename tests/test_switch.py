@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+import time
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
@@ -198,3 +199,25 @@ async def test_switch_entities_snapshot(
     (entry,) = hass.config_entries.async_entries("tesla_fleet_direct")
     summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
     assert {k: v for k, v in summary.items() if k.startswith("switch.")} == snapshot
+
+
+async def test_asleep_car_is_woken_by_the_switch_and_commanded(
+    hass: HomeAssistant, emulator: Emulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """The full path from an entity: fresh state check, one wake, waiting in virtual time."""
+    await _setup(hass, emulator)
+    emulator.clock.advance(16 * 60)
+    assert emulator.vehicle(M3).state == "asleep"
+    task = hass.async_create_background_task(
+        _switch(hass, "switch.red_pearl_sentry_mode", True), "switch"
+    )
+    for _ in range(40):
+        # Let loopback I/O run (a real pause, the event loop's clock is frozen), then move time.
+        await hass.async_add_executor_job(time.sleep, 0.01)
+        if task.done():
+            break
+        freezer.tick(timedelta(seconds=2))
+    await task
+    assert emulator.vehicle(M3).sentry_mode is True
+    assert hass.states.get("switch.red_pearl_sentry_mode").state == STATE_ON
+    assert sum(1 for e in emulator.ledger.entries if e.path.endswith("/wake_up")) == 1
