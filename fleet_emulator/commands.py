@@ -479,6 +479,16 @@ def _media_prev_track(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
     return True, ""
 
 
+def _media_next_fav(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
+    v.media_favorite += 1
+    return True, ""
+
+
+def _media_prev_fav(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
+    v.media_favorite = max(0, v.media_favorite - 1)
+    return True, ""
+
+
 def _adjust_volume(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
     v.media_volume = _number(p, "volume", 0, 11)
     return True, ""
@@ -583,6 +593,8 @@ COMMANDS: dict[str, Callable[[Vehicle, Mapping[str, Any]], Outcome]] = {
     "media_toggle_playback": _media_toggle_playback,
     "media_next_track": _media_next_track,
     "media_prev_track": _media_prev_track,
+    "media_next_fav": _media_next_fav,
+    "media_prev_fav": _media_prev_fav,
     "adjust_volume": _adjust_volume,
     "navigation_request": _navigation_request,
     "navigation_gps_request": _navigation_gps_request,

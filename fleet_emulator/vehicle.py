@@ -149,6 +149,7 @@ class Vehicle:
     media_volume: float = 3.0
     media_playing: bool = False
     media_track: int = 0
+    media_favorite: int = 0
     software_update_status: str = "available"
     software_update_at: float | None = None
     # Things with no lasting state, counted so tests can see they happened.
