@@ -47,6 +47,15 @@ async def test_button_runs_once_in_the_car(
     assert read(emulator.vehicle(M3)) == 1
 
 
+async def test_favorites_step_through_the_cars_favourites(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    await call(hass, "button", "press", "button.red_pearl_next_favorite")
+    await call(hass, "button", "press", "button.red_pearl_next_favorite")
+    await call(hass, "button", "press", "button.red_pearl_previous_favorite")
+    assert emulator.vehicle(M3).media_favorite == 1
+
+
 async def test_keyless_driving(hass: HomeAssistant, emulator: Emulator) -> None:
     await call(hass, "button", "press", "button.red_pearl_keyless_driving")
     car = emulator.vehicle(M3)

@@ -1,4 +1,4 @@
-"""Buttons: wake up, flash lights, honk, HomeLink, keyless driving, boombox, refresh data."""
+"""Buttons: wake up, lights, horn, HomeLink, keyless driving, boombox, favourites, refresh."""
 
 from __future__ import annotations
 
@@ -79,6 +79,14 @@ VEHICLE_BUTTONS: tuple[VehicleButtonDescription, ...] = (
     ),
     VehicleButtonDescription(
         key="boombox", translation_key="boombox", press_fn=_send("remote_boombox", sound=2000)
+    ),
+    VehicleButtonDescription(
+        key="next_favorite", translation_key="next_favorite", press_fn=_send("media_next_fav")
+    ),
+    VehicleButtonDescription(
+        key="previous_favorite",
+        translation_key="previous_favorite",
+        press_fn=_send("media_prev_fav"),
     ),
     VehicleButtonDescription(
         key="refresh",
