@@ -20,6 +20,7 @@ from custom_components.tesla_fleet_direct.commands import (
     VehicleCommander,
 )
 from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.polling import RateLimitGate
 from fleet_emulator import Emulator
 
 from .common import async_setup_domain
@@ -217,3 +218,25 @@ async def test_success_shows_the_change_at_once_then_confirms_with_a_refresh(
     data_requests = sum(1 for e in emulator.ledger.entries if "vehicle_data" in e.path)
     assert data_requests == data_requests_before + 1
     assert coordinator.data.data["charge_state"]["charge_limit_soc"] == 90
+
+
+async def test_after_a_429_nothing_is_sent_until_retry_after(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    client: TeslaFleetClient,
+) -> None:
+    gate = RateLimitGate()
+    commander = commander_for(hass, client, gate=gate)
+    emulator.faults.inject(f"*/vehicles/{M3}/command/honk_horn", 429, retry_after=30)
+    with pytest.raises(HomeAssistantError):
+        await commander.async_send("honk_horn")
+    before = len(emulator.ledger.entries)
+    freezer.tick(timedelta(seconds=20))
+    with pytest.raises(HomeAssistantError) as err:
+        await commander.async_send("honk_horn")
+    assert err.value.translation_placeholders == {"seconds": "10"}
+    assert len(emulator.ledger.entries) == before  # refused locally, nothing billed
+    freezer.tick(timedelta(seconds=11))
+    await commander.async_send("honk_horn")
+    assert emulator.vehicle(M3).horn_honks == 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
@@ -85,3 +87,20 @@ async def test_cover_entities_snapshot(
     (entry,) = hass.config_entries.async_entries(DOMAIN)
     summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
     assert {k: v for k, v in summary.items() if k.startswith("cover.")} == snapshot
+
+
+async def test_closing_windows_without_a_known_location_sends_nothing(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    coordinator = entry.runtime_data.vehicles.coordinators[M3]
+    drive = dict(coordinator.data.data["drive_state"])
+    drive.pop("latitude", None)
+    drive.pop("longitude", None)
+    coordinator.async_set_updated_data(
+        replace(coordinator.data, data={**coordinator.data.data, "drive_state": drive})
+    )
+    before = len(emulator.ledger.entries)
+    with pytest.raises(ServiceValidationError):
+        await call(hass, "cover", "close_cover", "cover.red_pearl_windows")
+    assert len(emulator.ledger.entries) == before

@@ -39,6 +39,7 @@ from .devices import async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator, components as site_components
 from .energy_sites import async_listen_energy_sites
 from .entity import TeslaEnergySiteEntity, TeslaVehicleEntity
+from .polling import RateLimitGate
 from .signing_repairs import (
     async_clear_key_not_paired_issue,
     async_create_key_not_paired_issue,
@@ -116,13 +117,19 @@ class VehicleCommander:
         *,
         on_success: Callable[[Updates | None], Awaitable[None]] | None = None,
         location: Callable[[], tuple[float, float] | None] | None = None,
+        gate: RateLimitGate | None = None,
     ) -> None:
-        """`on_success(updates)` shows the command's effect at once and asks for a refresh."""
+        """`on_success(updates)` shows the command's effect at once and asks for a refresh.
+
+        `gate` is the account's rate-limit gate: while Tesla asked the account to wait, no
+        command is sent, and a 429 to a command closes it for polling too.
+        """
         self.hass = hass
         self._api = api
         self.car = car
         self._on_success = on_success
         self._location = location
+        self._gate = gate
 
     async def async_send(
         self,
@@ -137,6 +144,7 @@ class VehicleCommander:
         at once on success, before the confirming refresh.
         """
         with self._errors():
+            self._check_gate()
             await self._api.async_ensure_online()
             try:
                 outcome = await self._command(command, params)
@@ -152,9 +160,18 @@ class VehicleCommander:
         if self._on_success is not None:
             await self._on_success(updates)
 
+    def _check_gate(self) -> None:
+        if self._gate is not None and (wait := self._gate.remaining()) > 0:
+            # Tesla counts requests sooner than Retry-After as faulty; refuse locally.
+            raise RateLimitedError("account is rate limited", retry_after=wait)
+
     async def _command(self, command: str, params: Mapping[str, Any] | None) -> CommandOutcome:
         try:
             return await self._api.async_command(command, params)
+        except RateLimitedError as err:
+            if self._gate is not None and err.retry_after is not None:
+                self._gate.block(err.retry_after)
+            raise
         except CommandFailedError as err:
             # Whether the client raises or returns `result: false`, one rule decides.
             return CommandOutcome(False, err.reason)
@@ -444,6 +461,7 @@ def async_vehicle_commander(
         ),
         on_success=coordinator.async_command_sent,
         location=location,
+        gate=coordinator.polling.gate,
     )
     return async_register_commander(hass, entry, commander)
 

@@ -13,6 +13,7 @@ from homeassistant.components.cover import (
     CoverEntityFeature,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .commands import (
@@ -22,6 +23,7 @@ from .commands import (
     VehicleControlEntity,
     async_add_vehicle_controls,
 )
+from .const import DOMAIN
 
 PARALLEL_UPDATES = 0
 
@@ -54,13 +56,14 @@ def _windows_closed(data: Mapping[str, Any]) -> bool | None:
 
 def _windows(command: str, position: int) -> Action:
     def action(entity: VehicleCover) -> tuple[str, Mapping[str, Any], Updates]:
-        # Closing needs the car's position (Tesla checks the phone is near); venting does not
-        # care but accepts it.
+        # Closing needs the car's position (Tesla checks it is near); venting does not care.
         params: dict[str, Any] = {"command": command}
         if (here := entity.commander.location()) is not None:
             params |= {"lat": here[0], "lon": here[1]}
-        else:
-            params |= {"lat": 0, "lon": 0}
+        elif command == "close":
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="windows_need_location"
+            )
         return "window_control", params, {"vehicle_state": dict.fromkeys(WINDOWS, position)}
 
     return action
