@@ -7,9 +7,11 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.service import async_get_all_descriptions
 import pytest
 
 from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.services import SCHEMAS
 from fleet_emulator import Emulator
 
 from .common import setup_integration
@@ -164,3 +166,18 @@ async def test_a_device_that_is_not_a_car_is_refused(hass: HomeAssistant) -> Non
         await hass.services.async_call(
             DOMAIN, "wake_up", {"device_id": "not-a-device"}, blocking=True
         )
+
+
+async def test_every_action_is_described_for_the_ui(hass: HomeAssistant) -> None:
+    """services.yaml parses and names the fields each action accepts."""
+    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    assert set(descriptions) == set(SCHEMAS)
+    assert set(descriptions["set_speed_limit"]["fields"]) == {
+        "device_id",
+        "enable",
+        "pin",
+        "limit_mph",
+    }
+    assert descriptions["send_destination"]["fields"]["gps"]["selector"] == {
+        "location": {"radius": False}
+    }
