@@ -152,7 +152,7 @@ class VehicleNumber(VehicleControlEntity, NumberEntity):
             value,
             self.native_min_value,
             self.native_max_value,
-            field=desc.translation_key or desc.key,
+            field=self.name if isinstance(self.name, str) else desc.key,
         )
         number: float = int(value) if float(value).is_integer() else value
         await self.async_send(
@@ -214,7 +214,7 @@ class EnergyNumber(EnergyControlEntity, NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         """Check the range, then send."""
         desc = self.entity_description
-        require_range(value, 0, 100, field=desc.translation_key or desc.key)
+        require_range(value, 0, 100, field=self.name if isinstance(self.name, str) else desc.key)
         await self.async_send(
             desc.send_fn(self.coordinator.api, value), **{desc.field: round(value)}
         )
