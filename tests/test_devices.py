@@ -17,6 +17,7 @@ from fleet_emulator import Emulator
 from fleet_emulator.scenario import AccountSpec
 
 from .common import create_entry, setup_integration
+from .energy.conftest import SITE_ID
 from .entity_helpers import M3, MY, only_platforms, setup_platform
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -98,3 +99,42 @@ async def test_car_answering_404_is_removed_without_waiting_hours(
     devices = dr.async_get(hass)
     assert devices.async_get_device_by_identifier((DOMAIN, MY), entry.entry_id) is None
     assert set(entry.runtime_data.vehicles.coordinators) == {M3}
+
+
+async def test_energy_site_leaving_and_joining_the_account(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """The 6-hourly products re-read removes a site that left and adds one that joined."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+    site_key = f"-{SITE_ID}-"
+
+    def site_entities() -> list[er.RegistryEntry]:
+        return [e for e in entities.entities.values() if site_key in e.unique_id]
+
+    assert devices.async_get_device_by_identifier((DOMAIN, str(SITE_ID)), entry.entry_id)
+    assert site_entities()
+
+    owner = emulator.world.accounts["owner"]
+    emulator.world.accounts["owner"] = replace(owner, sites=())
+    freezer.tick(timedelta(hours=6, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert devices.async_get_device_by_identifier((DOMAIN, str(SITE_ID)), entry.entry_id) is None
+    assert not site_entities()
+    assert entry.runtime_data.energy_sites.coordinators == {}
+    assert entry.runtime_data.polling.sites == 0
+
+    emulator.world.accounts["owner"] = owner
+    freezer.tick(timedelta(hours=6, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert devices.async_get_device_by_identifier((DOMAIN, str(SITE_ID)), entry.entry_id)
+    solar = next(e.entity_id for e in site_entities() if e.unique_id.endswith("-solar_power"))
+    state = hass.states.get(solar)
+    assert state is not None
+    assert float(state.state) == pytest.approx(
+        emulator.site(SITE_ID).live_status()["solar_power"] / 1000, abs=0.01
+    )
+    assert entry.runtime_data.polling.sites == 1

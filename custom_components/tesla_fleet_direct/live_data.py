@@ -7,6 +7,7 @@ show their restored values until it wakes.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import timedelta
 import time
@@ -25,12 +26,13 @@ from .budget import Plan
 from .const import DOMAIN, LOGGER
 from .cost_meter import CostMeter
 from .devices import VehicleFleet
+from .energy_sites import ENERGY_READ_SCOPE, EnergySiteFleet
 from .options_flow import budget_from_options, intervals_from_options
 from .polling import AccountPolling
 from .vehicle_coordinator import ClientVehicleReader, TeslaVehicleCoordinator
 
-# How often the products list is read to notice cars that joined or left the account
-# (4 data requests a day).
+# How often the products list is read to notice cars and energy sites that joined or left the
+# account (4 data requests a day).
 PRODUCTS_INTERVAL: Final = timedelta(hours=6)
 # After a 404 for a car, the products list is read again, but not more often than this.
 PRODUCTS_AFTER_404_S: Final = 600.0
@@ -98,16 +100,27 @@ def async_setup_vehicles(
         )
 
     last_read = [time.monotonic()]
+    # The 6-hourly timer and a 404 may overlap; one re-read at a time, so a site joining is
+    # never set up twice (its first read is awaited inside the sync).
+    reading = asyncio.Lock()
 
     async def refresh_products(_now: Any) -> None:
         last_read[0] = time.monotonic()
-        try:
-            current = await client.products()
-        except TeslaFleetError as err:
-            LOGGER.debug("Products list not read: %s", err)
-            return
-        fleet.async_sync(v.raw for v in current.vehicles)
-        polling.vehicles = len(fleet.coordinators)
+        async with reading:
+            try:
+                current = await client.products()
+            except TeslaFleetError as err:
+                LOGGER.debug("Products list not read: %s", err)
+                return
+            fleet.async_sync(v.raw for v in current.vehicles)
+            polling.vehicles = len(fleet.coordinators)
+            data = entry.runtime_data
+            # Sites join and leave like cars (only read at all with the energy scope).
+            sites: EnergySiteFleet | None = getattr(data, "energy_sites", None)
+            if sites is not None and ENERGY_READ_SCOPE in scopes:
+                await sites.async_sync(current.energy_sites)
+            # Diagnostics name (and scrub) what the account has now, not what it had at start.
+            data.products = current
 
     @callback
     def car_gone() -> None:

@@ -17,7 +17,7 @@ from .token import TeslaTokenManager
 
 @dataclass
 class TeslaFleetDirectData:
-    """The account's client and tokens, and what it had when it was set up.
+    """The account's client and tokens, and its products as last read (set-up, then every 6 h).
 
     The live-data parts add their coordinators here.
     """
