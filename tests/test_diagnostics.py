@@ -18,9 +18,32 @@ from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 
 from .common import setup_integration
+from .energy.conftest import SITE_ID
 from .entity_helpers import M3, MY
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
+
+# Tesla's site info also carries the installation address and coordinates (the emulated site
+# has none), so the first read is answered with them added.
+ADDRESS = {
+    "address_line1": "742 Evergreen Terrace",
+    "city": "Springfield",
+    "state": "OR",
+    "zip": "97477",
+    "country": "US",
+}
+SITE_LATITUDE = 44.04621
+SITE_LONGITUDE = -123.02204
+
+
+def _site_info_with_address(emulator: Emulator) -> None:
+    info = {
+        **emulator.site(SITE_ID).site_info(),
+        "address": ADDRESS,
+        "latitude": SITE_LATITUDE,
+        "longitude": SITE_LONGITUDE,
+    }
+    emulator.faults.inject("/api/1/energy_sites/*/site_info", 200, count=1, body={"response": info})
 
 
 def _secrets(emulator: Emulator, entry_data: dict[str, object]) -> list[str]:
@@ -32,6 +55,13 @@ def _secrets(emulator: Emulator, entry_data: dict[str, object]) -> list[str]:
     for vin in (M3, MY):
         car = emulator.vehicle(vin)
         found += [f"{car.latitude:.4f}"[:-1], f"{car.longitude:.4f}"[:-1], car.display_name]
+    site = emulator.site(SITE_ID).spec
+    # Street, town and postcode identify the home (state and country codes are too short to
+    # search the dump for).
+    found += [str(SITE_ID), site.id, site.site_name, ADDRESS["address_line1"], ADDRESS["city"]]
+    found.append(ADDRESS["zip"])
+    found += [str(SITE_LATITUDE)[:-1], str(SITE_LONGITUDE)[:-1]]
+    found += [part for wc in site.wall_connectors for part in (wc.din, wc.serial_number, wc.vin)]
     return [str(s) for s in found if s]
 
 
@@ -40,8 +70,11 @@ async def test_entry_diagnostics_without_secrets(
 ) -> None:
     """The dump shows the polling state but none of the secrets."""
     assert await async_setup_component(hass, "diagnostics", {})
+    _site_info_with_address(emulator)
     entry = await setup_integration(hass, emulator)
     await hass.async_block_till_done(wait_background_tasks=True)
+    info = entry.runtime_data.energy_sites.coordinators[SITE_ID].data.info.raw
+    assert info["address"] == ADDRESS  # the site really answered with its address
     dump = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(dump)
     for secret in _secrets(emulator, dict(entry.data)):
@@ -50,6 +83,13 @@ async def test_entry_diagnostics_without_secrets(
     assert len(dump["vehicles"]) == 2
     assert {v["state"] for v in dump["vehicles"]} == {"online"}
     assert dump["vehicles"][0]["data"]["charge_state"]["battery_level"] is not None
+    (site,) = dump["energy_sites"]
+    assert site["live_status"]["solar_power"] == pytest.approx(
+        emulator.site(SITE_ID).live_status()["solar_power"], abs=50
+    )
+    assert site["site_info"]["backup_reserve_percent"] == 20
+    assert site["site_info"]["address"] == "**REDACTED**"
+    assert site["update_interval_s"] > 0
 
 
 async def test_device_diagnostics_without_secrets(
@@ -67,3 +107,23 @@ async def test_device_diagnostics_without_secrets(
         assert secret not in text
     assert dump["state"] == "online"
     assert "drive_state" in dump["data"]
+
+
+async def test_energy_site_device_diagnostics_without_secrets(
+    hass: HomeAssistant, emulator: Emulator, hass_client: ClientSessionGenerator
+) -> None:
+    """The site's device (and its wall connector's) dump its live status, no ids or address."""
+    assert await async_setup_component(hass, "diagnostics", {})
+    _site_info_with_address(emulator)
+    entry = await setup_integration(hass, emulator)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    registry = dr.async_get(hass)
+    connector = emulator.site(SITE_ID).spec.wall_connectors[0].din
+    for identifier in (str(SITE_ID), connector):
+        device = registry.async_get_device_by_identifier((DOMAIN, identifier), entry.entry_id)
+        assert device is not None
+        dump = await get_diagnostics_for_device(hass, hass_client, entry, device)
+        text = json.dumps(dump)
+        for secret in _secrets(emulator, dict(entry.data)):
+            assert secret not in text
+        assert dump["live_status"]["grid_status"] == "Active"

@@ -1,4 +1,4 @@
-"""Diagnostics for a config entry and for one car, with every secret and personal datum removed."""
+"""Diagnostics for an entry, one car or one energy site, with every secret and personal datum gone."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import DOMAIN
+from .energy_coordinator import TeslaEnergySiteCoordinator, components, wall_connector_dins
+from .energy_sites import SITE_REDACT, energy_site_diagnostics
 from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 from .vehicle_coordinator import TeslaVehicleCoordinator
 
@@ -55,6 +57,10 @@ TO_REDACT: Final = {
     "audience",
     "sub",
 }
+# A site in the products list carries the same identifying fields as its site info.
+PRODUCT_SITE_REDACT: Final = TO_REDACT | SITE_REDACT
+# Site-info fields whose values identify the home wherever they turn up again (e.g. in a path).
+_SITE_ID_FIELDS: Final = ("id", "site_name", "gateway_id", "asset_site_id", "warp_site_number")
 
 
 def _scrub(value: Any, secrets: Iterable[str]) -> Any:
@@ -80,8 +86,29 @@ def _secrets(entry: TeslaFleetDirectConfigEntry) -> list[str]:
     found += [v.vin for v in data.products.vehicles]
     found += [str(v.display_name or "") for v in data.products.vehicles]
     found += [str(s.energy_site_id) for s in data.products.energy_sites]
+    for site in _sites(data):
+        found += _site_secrets(site)
     # Longest first, so a secret containing another is replaced whole.
     return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
+
+
+def _sites(data: TeslaFleetDirectData) -> list[TeslaEnergySiteCoordinator]:
+    return list(data.energy_sites.coordinators.values()) if data.energy_sites else []
+
+
+def _site_secrets(coordinator: TeslaEnergySiteCoordinator) -> list[str]:
+    info = coordinator.data.info if coordinator.data else None
+    found = [str(coordinator.site_id), coordinator.site_name or ""]
+    if info is not None:
+        found += [str(info.raw.get(key) or "") for key in _SITE_ID_FIELDS]
+        found += wall_connector_dins(info)
+        connectors = components(info).get("wall_connectors")
+        for connector in connectors if isinstance(connectors, list) else ():
+            if isinstance(connector, Mapping):
+                found += [
+                    str(connector.get(k) or "") for k in ("device_id", "serial_number", "vin")
+                ]
+    return found
 
 
 def _vehicle(coordinator: TeslaVehicleCoordinator) -> dict[str, Any]:
@@ -117,7 +144,8 @@ async def async_get_config_entry_diagnostics(
         "products": {
             "vehicles": [async_redact_data(dict(v.raw), TO_REDACT) for v in data.products.vehicles],
             "energy_sites": [
-                async_redact_data(dict(s.raw), TO_REDACT) for s in data.products.energy_sites
+                async_redact_data(dict(s.raw), PRODUCT_SITE_REDACT)
+                for s in data.products.energy_sites
             ],
         },
         "budget": {
@@ -131,6 +159,7 @@ async def async_get_config_entry_diagnostics(
             category: data.meter.month(category) for category in ("data", "command", "wake")
         },
         "vehicles": [_vehicle(c) for c in data.vehicles.coordinators.values()],
+        "energy_sites": [energy_site_diagnostics(c) for c in _sites(data)],
     }
     scrubbed: dict[str, Any] = _scrub(result, _secrets(entry))
     return scrubbed
@@ -139,10 +168,16 @@ async def async_get_config_entry_diagnostics(
 async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry, device: DeviceEntry
 ) -> dict[str, Any]:
-    """One car's polling state and last data."""
+    """One car's, or one energy site's (also from a wall connector), polling state and data."""
     data: TeslaFleetDirectData = entry.runtime_data
+    dump: dict[str, Any] = {}
     for vin, coordinator in data.vehicles.coordinators.items():
         if (DOMAIN, vin) in device.identifiers:
-            scrubbed: dict[str, Any] = _scrub(_vehicle(coordinator), _secrets(entry))
-            return scrubbed
-    return {}
+            dump = _vehicle(coordinator)
+    for site in _sites(data):
+        info = site.data.info if site.data else None
+        identifiers = {str(site.site_id), *wall_connector_dins(info)}
+        if any((DOMAIN, identifier) in device.identifiers for identifier in identifiers):
+            dump = energy_site_diagnostics(site)
+    scrubbed: dict[str, Any] = _scrub(dump, _secrets(entry))
+    return scrubbed
