@@ -16,7 +16,7 @@ from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_entities import energy_site_binary_sensors
 from .energy_sites import async_listen_energy_sites
-from .entity import TeslaVehicleEntity
+from .entity import TeslaRememberingVehicleEntity
 from .vehicle_coordinator import TeslaVehicleCoordinator, VehicleSnapshot
 
 PARALLEL_UPDATES = 0
@@ -185,7 +185,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
 )
 
 
-class TeslaVehicleBinarySensor(TeslaVehicleEntity, BinarySensorEntity, RestoreEntity):
+class TeslaVehicleBinarySensor(TeslaRememberingVehicleEntity, BinarySensorEntity, RestoreEntity):
     """A vehicle binary sensor that keeps its last known state while the car sleeps."""
 
     entity_description: TeslaVehicleBinarySensorEntityDescription
@@ -197,34 +197,16 @@ class TeslaVehicleBinarySensor(TeslaVehicleEntity, BinarySensorEntity, RestoreEn
     ) -> None:
         """Bind to the car."""
         super().__init__(coordinator, description, endpoints=description.endpoints)
-        self._read_value()
 
-    def _has_fetched(self) -> bool:
-        data: VehicleSnapshot | None = self.coordinator.data
-        if data is None:
-            return False
-        return self.entity_description.from_state or all(
-            e in data.data for e in self.entity_description.endpoints
-        )
+    def _update_from(self, snapshot: VehicleSnapshot) -> None:
+        self._attr_is_on = self.entity_description.is_on_fn(snapshot)
 
-    def _read_value(self) -> None:
-        if self._has_fetched():
-            self._attr_is_on = self.entity_description.is_on_fn(self.coordinator.data)
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the last known state when the car has not answered yet (asleep at start)."""
-        await super().async_added_to_hass()
-        if self._has_fetched() or self.entity_description.from_state:
-            # The first poll may have answered between construction and now.
-            self._read_value()
+    async def _async_restore(self) -> None:
+        if self.entity_description.from_state:
+            # The free state check answers on the first poll; an old state would mislead.
             return
         if (last := await self.async_get_last_state()) and last.state in (STATE_ON, STATE_OFF):
             self._attr_is_on = last.state == STATE_ON
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._read_value()
-        super()._handle_coordinator_update()
 
 
 def vehicle_binary_sensors(

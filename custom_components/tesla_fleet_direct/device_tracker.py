@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
-from .entity import TeslaVehicleEntity
+from .entity import TeslaRememberingVehicleEntity
 from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator, VehicleSnapshot
 
 PARALLEL_UPDATES = 0
@@ -56,7 +56,7 @@ def _coordinates(
     return None
 
 
-class TeslaVehicleTracker(TeslaVehicleEntity, TrackerEntity, RestoreEntity):
+class TeslaVehicleTracker(TeslaRememberingVehicleEntity, TrackerEntity, RestoreEntity):
     """A position from the car's drive state; the last known one while it sleeps."""
 
     entity_description: TeslaTrackerEntityDescription
@@ -65,35 +65,18 @@ class TeslaVehicleTracker(TeslaVehicleEntity, TrackerEntity, RestoreEntity):
         self, coordinator: TeslaVehicleCoordinator, description: TeslaTrackerEntityDescription
     ) -> None:
         """Bind to the car."""
-        super().__init__(coordinator, description, endpoints=ENDPOINTS)
         self._position: tuple[float, float] | None = None
-        self._read_value()
+        super().__init__(coordinator, description, endpoints=ENDPOINTS)
 
-    def _has_fetched(self) -> bool:
-        data: VehicleSnapshot | None = self.coordinator.data
-        return data is not None and "drive_state" in data.data
+    def _update_from(self, snapshot: VehicleSnapshot) -> None:
+        self._position = _coordinates(snapshot, self.entity_description)
 
-    def _read_value(self) -> None:
-        if self._has_fetched():
-            self._position = _coordinates(self.coordinator.data, self.entity_description)
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the last known position when the car has not answered yet."""
-        await super().async_added_to_hass()
-        if self._has_fetched():
-            # The first poll may have answered between construction and now.
-            self._read_value()
-            return
+    async def _async_restore(self) -> None:
         if (last := await self.async_get_last_state()) is None:
             return
         lat, lon = last.attributes.get(ATTR_LATITUDE), last.attributes.get(ATTR_LONGITUDE)
         if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
             self._position = (float(lat), float(lon))
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._read_value()
-        super()._handle_coordinator_update()
 
     @property
     def latitude(self) -> float | None:

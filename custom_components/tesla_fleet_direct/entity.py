@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
 from .energy_coordinator import TeslaEnergySiteCoordinator
-from .vehicle_coordinator import TeslaVehicleCoordinator
+from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator, VehicleSnapshot
 
 
 class TeslaEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
@@ -81,6 +82,61 @@ class TeslaVehicleEntity(TeslaEntity[TeslaVehicleCoordinator]):
         """One section of the latest vehicle data, or None when it was never fetched."""
         value = self.vehicle_data.get(name)
         return value if isinstance(value, Mapping) else None
+
+
+class TeslaRememberingVehicleEntity(TeslaVehicleEntity):
+    """A car entity that keeps its last known value while the car has not answered.
+
+    Subclasses read a snapshot in `_update_from` and bring back the stored state in
+    `_async_restore` (they mix in the fitting `RestoreEntity`); this class decides when.
+    """
+
+    def __init__(
+        self,
+        coordinator: TeslaVehicleCoordinator,
+        description: EntityDescription,
+        *,
+        endpoints: frozenset[str],
+    ) -> None:
+        """Bind to the car and read what the coordinator already has."""
+        super().__init__(coordinator, description, endpoints=endpoints)
+        self._read_value()
+
+    def _has_fetched(self) -> bool:
+        """Whether this run has data from Tesla for every endpoint this entity reads.
+
+        Location data arrives inside `drive_state`, so it is not a section of its own.
+        """
+        data: VehicleSnapshot | None = self.coordinator.data
+        return data is not None and all(
+            e == LOCATION_ENDPOINT or e in data.data for e in self.endpoints
+        )
+
+    def _update_from(self, snapshot: VehicleSnapshot) -> None:
+        """Set the entity's value from fetched data."""
+        raise NotImplementedError
+
+    async def _async_restore(self) -> None:
+        """Bring back the value stored before Home Assistant restarted."""
+        raise NotImplementedError
+
+    def _read_value(self) -> None:
+        if self._has_fetched():
+            self._update_from(self.coordinator.data)
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last known value when the car has not answered yet (asleep at start)."""
+        await super().async_added_to_hass()
+        if self._has_fetched():
+            # The first poll may have answered between construction and now.
+            self._read_value()
+        else:
+            await self._async_restore()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._read_value()
+        super()._handle_coordinator_update()
 
 
 class TeslaEnergySiteEntity(TeslaEntity[TeslaEnergySiteCoordinator]):

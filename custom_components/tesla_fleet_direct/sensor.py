@@ -37,7 +37,7 @@ from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_entities import energy_site_sensors
 from .energy_sites import async_listen_energy_sites
-from .entity import TeslaVehicleEntity
+from .entity import TeslaRememberingVehicleEntity
 from .models import TeslaFleetDirectData
 from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator, VehicleSnapshot
 
@@ -392,7 +392,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
 )
 
 
-class TeslaVehicleSensor(TeslaVehicleEntity, RestoreSensor):
+class TeslaVehicleSensor(TeslaRememberingVehicleEntity, RestoreSensor):
     """A vehicle sensor that shows its last known value while the car sleeps."""
 
     entity_description: TeslaVehicleSensorEntityDescription
@@ -404,32 +404,13 @@ class TeslaVehicleSensor(TeslaVehicleEntity, RestoreSensor):
     ) -> None:
         """Bind to the car."""
         super().__init__(coordinator, description, endpoints=description.endpoints)
-        self._read_value()
 
-    def _has_fetched(self) -> bool:
-        """Whether this run has data from Tesla for this sensor's endpoints."""
-        data: VehicleSnapshot | None = self.coordinator.data
-        return data is not None and all(
-            e == LOCATION_ENDPOINT or e in data.data for e in self.entity_description.endpoints
-        )
+    def _update_from(self, snapshot: VehicleSnapshot) -> None:
+        self._attr_native_value = self.entity_description.value_fn(snapshot)
 
-    def _read_value(self) -> None:
-        if self._has_fetched():
-            self._attr_native_value = self.entity_description.value_fn(self.coordinator.data)
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the last known value when the car has not answered yet (asleep at start)."""
-        await super().async_added_to_hass()
-        if self._has_fetched():
-            # The first poll may have answered between construction and now.
-            self._read_value()
-        elif last := await self.async_get_last_sensor_data():
+    async def _async_restore(self) -> None:
+        if last := await self.async_get_last_sensor_data():
             self._attr_native_value = last.native_value
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._read_value()
-        super()._handle_coordinator_update()
 
 
 @dataclass(frozen=True, kw_only=True)
