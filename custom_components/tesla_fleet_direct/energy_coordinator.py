@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-import math
 import time
 from typing import Any
 
@@ -21,12 +20,11 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .api.energy import EnergySiteApi
 from .api.energy_data import LiveStatus, SiteInfo
-from .api.errors import AuthenticationError, RateLimitedError, ResponseFormatError, TeslaFleetError
+from .api.errors import RateLimitedError, TeslaFleetError
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
+from .update_failures import ENERGY_FAILURES
 
-# Tesla sometimes answers 429 without a readable Retry-After; wait a full minute then.
-DEFAULT_RETRY_AFTER = 60.0
 # Entities stay available through this many missed live intervals: one failed poll is not news.
 STALE_AFTER_INTERVALS = 5
 
@@ -146,7 +144,7 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
     async def _fetch(self) -> EnergySiteData:
         if (wait := self.polling.gate.remaining()) > 0:
             # Another coordinator of this account was told to wait; do not ask Tesla before then.
-            raise self._rate_limited(wait)
+            raise ENERGY_FAILURES.rate_limited_for(wait)
         plan = self.polling.plan()
         # The budget may have moved since the last poll; the next one follows it.
         self.update_interval = timedelta(seconds=plan.site_live)
@@ -158,39 +156,8 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
                 self._site_info_at = time.time()
                 self._site_info_wanted = False
         except RateLimitedError as err:
-            wait = err.retry_after if err.retry_after is not None else DEFAULT_RETRY_AFTER
-            self.polling.gate.block(wait)
-            raise self._rate_limited(wait) from err
+            raise ENERGY_FAILURES.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:
-            raise self._failed(err) from err
+            raise ENERGY_FAILURES.failed(err) from err
         self.last_success_at = time.time()
         return EnergySiteData(live=live, info=info)
-
-    @staticmethod
-    def _rate_limited(wait: float) -> UpdateFailed:
-        # The coordinator schedules from a whole second plus a sub-second offset, so one extra
-        # second guarantees the next request never goes before Tesla's wait is over.
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="energy_rate_limited",
-            translation_placeholders={"seconds": str(math.ceil(wait))},
-            retry_after=math.ceil(wait) + 1,
-        )
-
-    @staticmethod
-    def _failed(err: TeslaFleetError) -> UpdateFailed | ConfigEntryAuthFailed:
-        LOGGER.debug("Energy site request failed: %s", err)
-        if isinstance(err, AuthenticationError):
-            # Still refused after the client's one refresh: only signing in again helps.
-            return ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="energy_auth_failed"
-            )
-        if isinstance(err, ResponseFormatError):
-            return UpdateFailed(
-                translation_domain=DOMAIN, translation_key="energy_malformed_answer"
-            )
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="energy_update_failed",
-            translation_placeholders={"status": str(err.status or "no answer")},
-        )

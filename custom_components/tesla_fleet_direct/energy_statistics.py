@@ -35,8 +35,8 @@ from .api.energy import EnergySiteApi
 from .api.energy_data import HistoryEntry
 from .api.errors import RateLimitedError, TeslaFleetError
 from .const import DOMAIN, LOGGER
-from .energy_coordinator import DEFAULT_RETRY_AFTER
 from .polling import RateLimitGate
+from .update_failures import DEFAULT_RETRY_AFTER
 
 # How far back a first set-up reaches; one data request per day (about $0.002 each).
 BACKFILL_DAYS = 30

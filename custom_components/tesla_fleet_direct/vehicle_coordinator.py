@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-import math
 import time
 from typing import Any, Protocol
 
@@ -22,18 +21,12 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from .api.errors import (
-    AuthenticationError,
-    NotFoundError,
-    RateLimitedError,
-    ResponseFormatError,
-    TeslaFleetError,
-    VehicleUnavailableError,
-)
+from .api.errors import NotFoundError, RateLimitedError, TeslaFleetError, VehicleUnavailableError
 from .api.vehicle import VehicleApi
 from .budget import Activity
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
+from .update_failures import VEHICLE_FAILURES
 
 ONLINE = "online"
 OFFLINE = "offline"
@@ -47,8 +40,6 @@ DRIVING_SHIFT_STATES = frozenset({"D", "R", "N"})
 # Entities stay available through this many missed polls (or at least this long).
 STALE_AFTER_INTERVALS = 3
 STALE_AFTER_MIN_S = 15 * 60.0
-# Tesla sometimes answers 429 without a readable Retry-After; wait a minute then.
-DEFAULT_RETRY_AFTER = 60.0
 
 
 class VehicleReader(Protocol):
@@ -218,12 +209,12 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             self.update_interval = None
             return self._keep(self.data, self._initial_state, Activity.ASLEEP)
         if (wait := self.polling.gate.remaining()) > 0:
-            raise self._rate_limited(wait)
+            raise VEHICLE_FAILURES.rate_limited_for(wait)
         previous: VehicleSnapshot | None = self.data
         try:
             state = await self.reader.state()
         except RateLimitedError as err:
-            raise self._rate_limited_by(err) from err
+            raise VEHICLE_FAILURES.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:
             raise self._failed(err) from err
         now = time.time()
@@ -252,7 +243,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             self.update_interval = timedelta(seconds=plan.asleep)
             return self._keep(previous, "asleep", Activity.ASLEEP)
         except RateLimitedError as err:
-            raise self._rate_limited_by(err) from err
+            raise VEHICLE_FAILURES.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:
             raise self._failed(err) from err
         self._last_probe = now
@@ -300,38 +291,8 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             return VehicleSnapshot(state=state, activity=activity)
         return replace(previous, state=state, activity=activity)
 
-    def _rate_limited_by(self, err: RateLimitedError) -> UpdateFailed:
-        wait = err.retry_after if err.retry_after is not None else DEFAULT_RETRY_AFTER
-        self.polling.gate.block(wait)
-        return self._rate_limited(wait)
-
-    @staticmethod
-    def _rate_limited(wait: float) -> UpdateFailed:
-        # The coordinator schedules from a whole second plus a sub-second offset; one extra
-        # second guarantees the next request never goes before Tesla's wait is over.
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            translation_placeholders={"seconds": str(math.ceil(wait))},
-            retry_after=math.ceil(wait) + 1,
-        )
-
     def _failed(self, err: TeslaFleetError) -> UpdateFailed | ConfigEntryAuthFailed:
-        LOGGER.debug("Vehicle request failed: %s", err)
         if isinstance(err, NotFoundError) and self.on_gone is not None:
             # The car may have left the account: let the products list decide (stale device).
             self.on_gone()
-        if isinstance(err, AuthenticationError):
-            # Still refused after the client's one refresh: only signing in again helps.
-            return ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="vehicle_auth_failed"
-            )
-        if isinstance(err, ResponseFormatError):
-            return UpdateFailed(
-                translation_domain=DOMAIN, translation_key="vehicle_malformed_answer"
-            )
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="vehicle_update_failed",
-            translation_placeholders={"status": str(err.status or "no answer")},
-        )
+        return VEHICLE_FAILURES.failed(err)
