@@ -134,6 +134,11 @@ class _FlowKeyCollector(ast.NodeVisitor):
         elif name == "async_create_issue":
             if key := _kwarg(node, "translation_key"):
                 self.keys.add(f"issues.{key}")
+        elif name == "FailureMessages":
+            # update_failures.py names each product's poll-failure messages in one place.
+            for keyword in node.keywords:
+                if keyword.arg != "product" and isinstance(keyword.value, ast.Constant):
+                    self.keys.add(f"exceptions.{keyword.value.value}.message")
         elif _kwarg(node, "translation_domain") is not None or name.endswith(("Error", "Failed")):
             if key := _kwarg(node, "translation_key"):
                 self.keys.add(f"exceptions.{key}.message")
@@ -270,3 +275,65 @@ def test_every_entity_translation_key_has_an_icon_or_device_class() -> None:
             assert _lookup(translations, f"entity.{platform}.{key}") is not None, (
                 f"icons.json names entity.{platform}.{key}, which has no translation"
             )
+
+
+# Home Assistant's exceptions that reach the user; the integration's own subclasses are added.
+HA_ERRORS = {
+    "HomeAssistantError",
+    "ServiceValidationError",
+    "ConfigEntryError",
+    "ConfigEntryNotReady",
+    "ConfigEntryAuthFailed",
+    "UpdateFailed",
+}
+
+
+def _ha_error_names(trees: dict[Path, ast.Module]) -> set[str]:
+    names = set(HA_ERRORS)
+    classes = [n for tree in trees.values() for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    grew = True
+    while grew:
+        before = len(names)
+        for node in classes:
+            bases = {
+                b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases
+            }
+            if bases & names:
+                names.add(node.name)
+        grew = len(names) > before
+    return names
+
+
+def test_every_platform_sets_parallel_updates() -> None:
+    """Platforms must say how many updates/commands may run at once (quality scale)."""
+    lacking = []
+    for platform in sorted(PLATFORMS):
+        tree = ast.parse((INTEGRATION / f"{platform}.py").read_text(encoding="utf-8"))
+        assigned = {
+            target.id
+            for node in tree.body
+            if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(target, ast.Name)
+        }
+        if "PARALLEL_UPDATES" not in assigned:
+            lacking.append(platform)
+    assert not lacking, f"platforms without PARALLEL_UPDATES: {lacking}"
+
+
+def test_home_assistant_errors_are_translated() -> None:
+    """Every Home Assistant error the integration creates carries a translation key."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in _python_files()}
+    names = _ha_error_names(trees)
+    untranslated = []
+    for path, tree in trees.items():
+        where = path.relative_to(INTEGRATION)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Name):
+                if node.exc.id in names:
+                    untranslated.append(f"{where}:{node.lineno} raise {node.exc.id}")
+            elif isinstance(node, ast.Call) and _call_name(node) in names:
+                given = {keyword.arg for keyword in node.keywords}
+                if not {"translation_domain", "translation_key"} <= given:
+                    untranslated.append(f"{where}:{node.lineno} {_call_name(node)}(...)")
+    assert not untranslated, f"errors without translation_domain/translation_key: {untranslated}"
