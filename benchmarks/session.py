@@ -1,0 +1,35 @@
+"""Run by `python -m benchmarks` as a pytest session, for Home Assistant's test harness
+(the `hass` instance, `freezer`, sockets allowed on loopback). Not part of the test suite."""
+
+from __future__ import annotations
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+
+# Imported before `hass` exists so the loader finds this repository's custom_components.
+import custom_components.tesla_fleet_direct  # noqa: F401
+
+from .harness import run_job
+from .jobs import JOBS, RESULTS, Job
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One test per job the runner queued."""
+    if "job" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "job",
+            JOBS,
+            ids=[f"{j.scenario.name}-{j.sleep_model}-{j.side}".replace(" ", "_") for j in JOBS],
+        )
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job) -> None:
+    """Run the job and keep its figures."""
+    RESULTS.append((job, await run_job(hass, freezer, job)))
