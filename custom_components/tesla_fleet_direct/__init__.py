@@ -13,7 +13,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import async_get_config_entry_implementation
 from homeassistant.helpers.typing import ConfigType
-import probatio as vol
+import voluptuous as vol
 
 from .api import TeslaFleetClient
 from .api.errors import AuthenticationError, TeslaFleetError

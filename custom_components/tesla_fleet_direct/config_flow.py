@@ -29,7 +29,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig, SelectSelectorMode
 from homeassistant.helpers.translation import async_get_translations
-import probatio as vol
+import voluptuous as vol
 
 from .api import StaticTokenProvider, TeslaFleetClient, async_fetch_partner_token
 from .api.errors import AuthenticationError, TeslaFleetError

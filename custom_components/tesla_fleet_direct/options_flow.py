@@ -7,7 +7,7 @@ from typing import Any, Final
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.helpers.selector import NumberSelector, NumberSelectorConfig, NumberSelectorMode
-import probatio as vol
+import voluptuous as vol
 
 from .budget import MONTHLY_CREDIT_USD, PollingIntervals
 

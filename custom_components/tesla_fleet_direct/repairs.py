@@ -12,7 +12,7 @@ from homeassistant.helpers.selector import (
     QrCodeSelectorConfig,
     QrErrorCorrectionLevel,
 )
-import probatio as vol
+import voluptuous as vol
 
 from .signing_repairs import ISSUE_PREFIX
 

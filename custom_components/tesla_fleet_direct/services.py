@@ -11,7 +11,7 @@ from homeassistant.const import ATTR_DEVICE_ID, CONF_LATITUDE, CONF_LONGITUDE
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-import probatio as vol
+import voluptuous as vol
 
 from .commands import VehicleCommander, async_commander_for_device, require_range
 from .const import DOMAIN

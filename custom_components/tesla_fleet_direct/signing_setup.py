@@ -18,7 +18,7 @@ from homeassistant.helpers.selector import (
     QrErrorCorrectionLevel,
     TextSelector,
 )
-import probatio as vol
+import voluptuous as vol
 
 from .api.signing.hosting import (
     HostedKeyStatus,
