@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from fleet_emulator import Emulator
 from fleet_emulator.clock import Clock
+from fleet_emulator.ledger import LedgerEntry
 from fleet_emulator.scenario import parse_scenario
 from fleet_emulator.world import World
 from tests.common import setup_integration
@@ -36,7 +37,15 @@ class Samples:
     asleep_without_s: float = 0.0
 
 
-async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SideRun:
+    """One side's figures and the ledger they were computed from."""
+
+    figures: dict[str, Any]
+    ledger: list[LedgerEntry]
+
+
+async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job) -> SideRun:
     """Run one side over the scenario and return its figures (see `metrics`)."""
     freezer.move_to(START)
     start = time.time()
@@ -54,6 +63,9 @@ async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job)
         began = time.process_time()
         if job.side == "ours":
             entry = await setup_integration(hass, emu)
+            # Set-up may leave requests in flight as background tasks; finish them before
+            # virtual time moves, or their client timeouts would fire.
+            await hass.async_block_till_done(wait_background_tasks=True)
 
             async def tick(now: float) -> None:
                 async_fire_time_changed(hass)
@@ -82,7 +94,9 @@ async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job)
         if session is not None:
             await session.close()
         await emu.stop()
-    return figures(job, emu, samples, start=start, cpu=cpu, peak=peak)
+    return SideRun(
+        figures(job, emu, samples, start=start, cpu=cpu, peak=peak), list(emu.ledger.entries)
+    )
 
 
 async def _drive(

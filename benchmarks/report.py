@@ -58,7 +58,12 @@ def pair_results(results: Sequence[tuple[Job, dict[str, Any]]]) -> list[dict[str
     for job, figures in results:
         key = (job.scenario.name, job.sleep_model)
         record = records.setdefault(
-            key, {"scenario": job.scenario.name, "sleep_model": job.sleep_model}
+            key,
+            {
+                "scenario": job.scenario.name,
+                "sleep_model": job.sleep_model,
+                "scale": job.scenario.scale,
+            },
         )
         record[job.side] = figures
     return list(records.values())

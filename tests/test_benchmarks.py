@@ -1,0 +1,74 @@
+"""Smoke test of the benchmark: half an hour of a charging car, ours and the baseline."""
+
+from __future__ import annotations
+
+import itertools
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+
+from benchmarks import metrics
+from benchmarks.harness import run_job
+from benchmarks.jobs import START, Job
+from benchmarks.report import pair_results, table
+from benchmarks.scenarios import BenchScenario, car, vin
+from fleet_emulator.ledger import REQUESTS_PER_DOLLAR
+
+# Awake and charging from the start: both sides have data to fetch at once.
+SLICE = BenchScenario(
+    "charging slice",
+    1,
+    (car(1, asleep_at_start=False, plugged_in=True, battery_level=40.0, charge_limit_soc=90),),
+)
+SLICE_S = 1800.0
+REQUIRED = (
+    "billed_requests",
+    "cost_usd_per_month",
+    "polling_wakes",
+    "sleep_minutes_lost",
+    "battery_age_charging_p50_s",
+    "battery_age_charging_p95_s",
+    "location_age_driving_p50_s",
+    "cpu_seconds",
+    "peak_memory_mb",
+)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_slice_figures_come_from_the_ledger(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Both sides report every required figure, and the costs are the ledger's requests priced."""
+    results = []
+    for side in ("ours", "baseline"):
+        job = Job(SLICE, "modern", side, seconds=SLICE_S, measure_memory=side == "ours")
+        run = await run_job(hass, freezer, job)
+        figures = run.figures
+        assert all(key in figures for key in REQUIRED)
+        counts = {"data": 0, "command": 0, "wake": 0, "free": 0}
+        for entry in run.ledger:
+            if 0 < entry.status < 500:
+                counts[entry.category] += 1
+        assert figures["billed_requests"] == counts
+        priced = sum(counts[kind] / per for kind, per in REQUESTS_PER_DOLLAR.items())
+        assert figures["cost_usd_per_month"] == pytest.approx(
+            priced * 30 * 86400 / SLICE_S, abs=1e-3
+        )
+        data_times = metrics.fetch_times(run.ledger, "vehicle_data", vin(1))
+        assert data_times, f"{side} never read the charging car"
+        # The car charged the whole time, so every sample's age is at most the longest
+        # gap between reads (counting from the start).
+        gaps = [b - a for a, b in itertools.pairwise([START.timestamp(), *data_times])]
+        assert figures["battery_age_charging_p95_s"] <= max(gaps)
+        assert figures["polling_wakes"] == 0
+        assert figures["cpu_seconds"] > 0
+        results.append((job, figures))
+    baseline = results[1][1]
+    # The fixed policy: a state check and a vehicle_data every 10 minutes (0, 10, 20, 30 min).
+    assert baseline["billed_requests"] == {"data": 4, "command": 0, "wake": 0, "free": 4}
+    assert results[0][1]["peak_memory_mb"] > 0
+    records = pair_results(results)
+    assert [r["scenario"] for r in records] == ["charging slice"]
+    assert set(records[0]) >= {"ours", "baseline"}
+    assert "battery age charging p50 s" in table(records)
