@@ -68,21 +68,19 @@ async def test_refused_token_forces_one_refresh(
 
 
 async def test_rotated_token_survives_restart(
-    hass: HomeAssistant,
-    emulator: Emulator,
-    refresh_log: RefreshLog,
-    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant, emulator: Emulator, refresh_log: RefreshLog
 ) -> None:
     """Reloaded right after a refresh, the entry goes on with the rotated refresh token."""
     entry = await setup_integration(hass, emulator)
-    freezer.tick(EXPIRED)
+    # Tesla refuses the access token: the next call refreshes (and rotates) once.
+    emulator.expire_access_tokens()
     await entry.runtime_data.client.vehicles()
     rotated = entry.data["token"]["refresh_token"]
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    freezer.tick(EXPIRED)
+    emulator.expire_access_tokens()
     await entry.runtime_data.client.vehicles()
 
     assert [ok for _, ok in refresh_log.attempts] == [True, True]
