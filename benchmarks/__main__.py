@@ -1,16 +1,21 @@
-"""`python -m benchmarks [--json FILE] [--only NAME ...] [--step S] [--quick]`."""
+"""`python -m benchmarks [--json FILE] [--only NAME ...] [--workers N] [--step S]`.
+
+Every scenario under both sleep models, ours and the baseline, each job in a fresh Home
+Assistant of the test harness; the jobs are shared out to `--workers` processes (one pytest
+session each) and the table is printed when all are done.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+import subprocess
 import sys
+import tempfile
 import time
+from typing import Any
 
-import pytest
-
-from . import jobs
 from .jobs import DEFAULT_STEP_S, SIDES, Job
 from .report import pair_results, table, targets
 from .scenarios import SLEEP_MODELS, all_scenarios
@@ -18,28 +23,85 @@ from .scenarios import SLEEP_MODELS, all_scenarios
 SESSION = str(Path(__file__).with_name("session.py"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Queue the jobs, run them in one pytest session, print the table, write the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--json", type=Path, help="write the figures to this file")
-    parser.add_argument("--only", nargs="*", help="scenario names to run (default: all)")
-    parser.add_argument(
-        "--step", type=float, default=DEFAULT_STEP_S, help="virtual seconds per step"
-    )
-    parser.add_argument("--sleep-model", choices=SLEEP_MODELS, action="append")
-    parser.add_argument("--no-memory", action="store_true", help="skip tracemalloc (faster)")
-    args = parser.parse_args(argv)
-    chosen = [s for s in all_scenarios() if not args.only or s.name in args.only]
-    models = args.sleep_model or list(SLEEP_MODELS)
-    jobs.JOBS[:] = [
-        Job(scenario, model, side, step_s=args.step, measure_memory=not args.no_memory)
-        for scenario in chosen
+def plan_jobs(
+    only: list[str] | None, models: list[str], step_s: float, *, memory: bool
+) -> list[Job]:
+    """Every (scenario, sleep model, side); scale runs only under the last model given."""
+    return [
+        Job(scenario, model, side, step_s=step_s, measure_memory=memory)
+        for scenario in all_scenarios()
+        if not only or scenario.name in only
         for model in (models if not scenario.scale else models[-1:])
         for side in SIDES
     ]
+
+
+def shard(jobs: list[Job], workers: int) -> list[list[int]]:
+    """Job indexes per worker: longest first to the least loaded (simulated car-days)."""
+    loads = [0.0] * workers
+    shards: list[list[int]] = [[] for _ in range(workers)]
+    weight = {"ours": 1.0, "baseline": 0.15}
+    order = sorted(
+        range(len(jobs)),
+        key=lambda i: -jobs[i].duration_s * (1 + len(jobs[i].scenario.vins)) * weight[jobs[i].side],
+    )
+    for i in order:
+        target = loads.index(min(loads))
+        shards[target].append(i)
+        loads[target] += (
+            jobs[i].duration_s * (1 + len(jobs[i].scenario.vins)) * weight[jobs[i].side]
+        )
+    return [sorted(s) for s in shards if s]
+
+
+def run_session(jobs: list[Job], raw_out: Path) -> int:
+    """Run the jobs in this process as one pytest session; figures to `raw_out`."""
+    import pytest
+
+    from . import jobs as queue
+
+    queue.JOBS[:] = jobs
+    code = pytest.main(
+        [SESSION, "-q", "-p", "no:cacheprovider", "-o", "timeout=0", "--durations=0"]
+    )
+    raw_out.write_text(json.dumps(queue.RESULTS), encoding="utf-8")
+    return int(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Queue the jobs, run them in worker sessions, print the table, write the JSON."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--only", nargs="*", help="scenario names to run (default: all)")
+    parser.add_argument("--step", type=float, default=DEFAULT_STEP_S, help="virtual s per step")
+    parser.add_argument("--sleep-model", choices=SLEEP_MODELS, action="append")
+    parser.add_argument("--no-memory", action="store_true", help="skip tracemalloc (faster)")
+    parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    parser.add_argument("--worker-jobs", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    jobs = plan_jobs(
+        args.only, args.sleep_model or list(SLEEP_MODELS), args.step, memory=not args.no_memory
+    )
+    if args.worker_jobs is not None:
+        picked = [jobs[int(i)] for i in args.worker_jobs.split(",")]
+        return run_session(picked, args.worker_out)
     began = time.monotonic()
-    code = pytest.main([SESSION, "-q", "-p", "no:cacheprovider", "-o", "timeout=0", "-W", "ignore"])
-    records = pair_results(jobs.RESULTS)
+    passthrough = list(argv if argv is not None else sys.argv[1:])
+    results: list[dict[str, Any]] = []
+    code = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        procs = []
+        for n, indexes in enumerate(shard(jobs, max(1, args.workers))):
+            out = Path(tmp) / f"worker{n}.json"
+            command = [sys.executable, "-m", "benchmarks", *passthrough]
+            command += ["--worker-jobs", ",".join(map(str, indexes)), "--worker-out", str(out)]
+            procs.append((subprocess.Popen(command), out))
+        for proc, out in procs:
+            code = max(code, proc.wait())
+            if out.exists():
+                results += json.loads(out.read_text(encoding="utf-8"))
+    records = pair_results(results)
     print(table(records))
     print("\nTargets (measured):")
     print("\n".join(targets(records)))
@@ -47,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
-    return int(code)
+    return code
 
 
 if __name__ == "__main__":

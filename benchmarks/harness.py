@@ -175,6 +175,8 @@ def figures(
         )
     per_day = {k: round(n / (cars * days), 2) for k, n in free.items()}
     return {
+        "scenario": job.scenario.name,
+        "scale": job.scenario.scale,
         "side": job.side,
         "sleep_model": job.sleep_model,
         "days": round(days, 4),

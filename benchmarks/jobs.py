@@ -34,4 +34,4 @@ class Job:
 
 
 JOBS: list[Job] = []
-RESULTS: list[tuple[Job, dict[str, Any]]] = []
+RESULTS: list[dict[str, Any]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .jobs import Job
+from .scenarios import all_scenarios
 
 # (label, key, format); keys are figures both sides carry.
 ROWS: tuple[tuple[str, str, str], ...] = (
@@ -52,21 +52,22 @@ def _ratio(ours: Any, base: Any) -> str:
     return f"{ours / base:.2f}x"
 
 
-def pair_results(results: Sequence[tuple[Job, dict[str, Any]]]) -> list[dict[str, Any]]:
+def pair_results(results: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One record per scenario and sleep model: `{"scenario", "sleep_model", "ours", "baseline"}`."""
     records: dict[tuple[str, str], dict[str, Any]] = {}
-    for job, figures in results:
-        key = (job.scenario.name, job.sleep_model)
+    for figures in results:
+        key = (figures["scenario"], figures["sleep_model"])
         record = records.setdefault(
             key,
             {
-                "scenario": job.scenario.name,
-                "sleep_model": job.sleep_model,
-                "scale": job.scenario.scale,
+                "scenario": figures["scenario"],
+                "sleep_model": figures["sleep_model"],
+                "scale": figures["scale"],
             },
         )
-        record[job.side] = figures
-    return list(records.values())
+        record[figures["side"]] = figures
+    order = {name: i for i, name in enumerate(s.name for s in all_scenarios())}
+    return sorted(records.values(), key=lambda r: (order.get(r["scenario"], 99), r["sleep_model"]))
 
 
 def table(records: Sequence[dict[str, Any]]) -> str:

@@ -32,4 +32,4 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.mark.usefixtures("socket_enabled")
 async def test_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job) -> None:
     """Run the job and keep its figures."""
-    RESULTS.append((job, (await run_job(hass, freezer, job)).figures))
+    RESULTS.append((await run_job(hass, freezer, job)).figures)
