@@ -138,3 +138,23 @@ async def test_energy_site_leaving_and_joining_the_account(
         emulator.site(SITE_ID).live_status()["solar_power"] / 1000, abs=0.01
     )
     assert entry.runtime_data.polling.sites == 1
+
+
+async def test_device_shows_the_cars_software_version(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """The car's device page shows its software version and follows an installed update."""
+    entry = await setup_platform(hass, emulator, Platform.BINARY_SENSOR)
+    devices = dr.async_get(hass)
+    device = devices.async_get_device_by_identifier((DOMAIN, M3), entry.entry_id)
+    assert device is not None
+    assert device.sw_version == "2025.20.6"
+
+    car = emulator.vehicle(M3)
+    car.spec = replace(car.spec, car_version="2025.26.1 0f1e2d3c4b")
+    freezer.tick(timedelta(minutes=5, seconds=1))  # the next poll of the parked, awake car
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    device = devices.async_get_device_by_identifier((DOMAIN, M3), entry.entry_id)
+    assert device is not None
+    assert device.sw_version == "2025.26.1"

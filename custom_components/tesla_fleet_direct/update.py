@@ -15,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .commands import VehicleControlDescription, VehicleControlEntity, async_add_vehicle_controls
+from .vehicle_coordinator import software_version
 
 PARALLEL_UPDATES = 0
 
@@ -42,13 +43,6 @@ async def async_setup_entry(
     async_add_vehicle_controls(hass, entry, (SOFTWARE,), VehicleUpdate, async_add_entities)
 
 
-def _version(value: Any) -> str | None:
-    # car_version looks like "2025.20.6 1a2b3c4d5e"; the build hash is noise to users.
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.split()[0]
-
-
 class VehicleUpdate(VehicleControlEntity, UpdateEntity):
     """Shows a waiting update and its progress; install schedules it now."""
 
@@ -62,11 +56,11 @@ class VehicleUpdate(VehicleControlEntity, UpdateEntity):
 
     def _update_attrs(self) -> None:
         update = self._update
-        installed = _version(self.field("vehicle_state", "car_version"))
+        installed = software_version(self.field("vehicle_state", "car_version"))
         self._attr_installed_version = installed
         status = update.get("status")
         if status in PENDING or status == INSTALLING:
-            self._attr_latest_version = _version(update.get("version")) or installed
+            self._attr_latest_version = software_version(update.get("version")) or installed
         else:
             self._attr_latest_version = installed
         # Home Assistant's "in progress" means installing; a scheduled update still waits.

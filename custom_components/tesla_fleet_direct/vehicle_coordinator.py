@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
@@ -96,6 +97,13 @@ def activity_of(data: Mapping[str, Any]) -> Activity:
     return Activity.IDLE
 
 
+def software_version(value: Any) -> str | None:
+    """The car's software version without the build hash ("2025.20.6 1a2b3c4d5e" -> "2025.20.6")."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.split()[0]
+
+
 def merge_sections(old: Mapping[str, Any], new: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """`old` with each section in `new` updated key by key (sections not fetched are kept)."""
     merged = dict(old)
@@ -150,6 +158,8 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         self._initial_state = initial_state
         # Called on a 404 (the car is not on this account any more?); set by the fleet.
         self.on_gone: Callable[[], None] | None = None
+        # The version last written to the device registry (written only when it changes).
+        self._sw_version: str | None = None
 
     @property
     def data_allowed(self) -> bool:
@@ -248,6 +258,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             raise self._failed(err) from err
         self._last_probe = now
         data = merge_sections(previous.data if previous else {}, fresh)
+        self._note_software_version(data)
         activity = activity_of(data)
         if activity in (Activity.DRIVING, Activity.CHARGING):
             self._window_start = now
@@ -260,6 +271,22 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
                 interval = min(interval, max(window_left, 1.0))
         self.update_interval = timedelta(seconds=interval)
         return VehicleSnapshot(state=state, activity=activity, data=data, data_time=now)
+
+    def _note_software_version(self, data: Mapping[str, Any]) -> None:
+        """Keep the device's software version (shown on its device page) in step with the car."""
+        vehicle_state = data.get("vehicle_state")
+        if not isinstance(vehicle_state, Mapping):
+            return
+        version = software_version(vehicle_state.get("car_version"))
+        if version is None or version == self._sw_version:
+            return
+        self._sw_version = version
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, self.vin), self.config_entry.entry_id
+        )
+        if device is not None:
+            registry.async_update_device(device.id, sw_version=version)
 
     def _log_reachability(self, previous: VehicleSnapshot | None, state: str) -> None:
         """Once when the car loses its connection, once when it is back (sleep is normal)."""
