@@ -112,9 +112,12 @@ def async_setup_vehicles(
             except TeslaFleetError as err:
                 LOGGER.debug("Products list not read: %s", err)
                 return
+            data = getattr(entry, "runtime_data", None)
+            if data is None or getattr(data, "vehicles", None) is not fleet:
+                # The entry was unloaded (or reloaded) while the list was read: not ours to sync.
+                return
             fleet.async_sync(v.raw for v in current.vehicles)
             polling.vehicles = len(fleet.coordinators)
-            data = entry.runtime_data
             # Sites join and leave like cars (only read at all with the energy scope).
             sites: EnergySiteFleet | None = getattr(data, "energy_sites", None)
             if sites is not None and ENERGY_READ_SCOPE in scopes:
