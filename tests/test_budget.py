@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import statistics
 
 import pytest
 
 from custom_components.tesla_fleet_direct.budget import (
+    COMMAND_RESERVE,
+    EXPECTED_ACTIVE_SHARE,
+    EXPECTED_IDLE_SHARE,
     MAX_INTERVAL_S,
+    SITE_FLOOR_SHARE,
+    Plan,
     PollingIntervals,
     month_bounds,
     plan,
@@ -66,6 +72,134 @@ def test_default_install_never_exceeds_tesla_credit_even_for_busy_cars() -> None
     # ...and the money was used, not hoarded: most of the budget went on data.
     assert spent > 5.0
     assert min(active) >= DEFAULTS.active
+
+
+def _site_requests(current: Plan, sites: int, seconds: float) -> float:
+    return sites * (seconds / current.site_live + seconds / current.site_info)
+
+
+def _projected_usd(
+    current: Plan, *, now: datetime, spent_usd: float, vehicles: int, sites: int, billed: bool
+) -> float:
+    """The month's spend if the rest of it is polled at `current`'s intervals (commands aside)."""
+    _, end = month_bounds(now)
+    seconds = (end - now).total_seconds()
+    cars = (
+        vehicles
+        * seconds
+        * (EXPECTED_ACTIVE_SHARE / current.active + EXPECTED_IDLE_SHARE / current.idle)
+    )
+    if billed:
+        asleep = 1 - EXPECTED_ACTIVE_SHARE - EXPECTED_IDLE_SHARE
+        cars += vehicles * asleep * seconds / current.asleep
+    return spent_usd + (cars + _site_requests(current, sites, seconds)) / 500
+
+
+def test_one_car_keeps_a_fast_interval() -> None:
+    """One car and no site: driving/charging is polled about every minute to minute and a half."""
+    current = plan(
+        now=START, budget_usd=10.0, spent_usd=0.0, vehicles=1, sites=0, intervals=DEFAULTS
+    )
+    assert 60 <= current.active <= 90
+    assert not current.paused
+
+
+def test_cars_come_before_the_energy_site() -> None:
+    """Two cars and a site on $10: a charging car is polled every few minutes (not every 12-13
+    minutes, as when every interval stretched alike); the site's live status waits longer."""
+    current = plan(
+        now=START, budget_usd=10.0, spent_usd=0.0, vehicles=2, sites=1, intervals=DEFAULTS
+    )
+    assert current.active <= 240
+    assert current.site_live >= 20 * 60
+    assert current.site_live > 5 * current.active
+    # ...but the site still updates several times an hour's worth of the day, not paused.
+    assert current.site_live < MAX_INTERVAL_S / 4
+    assert not current.paused
+
+
+def test_energy_sites_keep_their_floor_share() -> None:
+    """However many cars compete, sites are given at least a quarter of the remaining money."""
+    now = datetime(2026, 11, 10, tzinfo=UTC)
+    seconds = (month_bounds(now)[1] - now).total_seconds()
+    for vehicles in (1, 3, 8):
+        current = plan(
+            now=now, budget_usd=10.0, spent_usd=2.0, vehicles=vehicles, sites=1, intervals=DEFAULTS
+        )
+        available = (10.0 * (1 - COMMAND_RESERVE) - 2.0) * 500
+        assert _site_requests(current, 1, seconds) >= SITE_FLOOR_SHARE * available * 0.999
+    # A site that wants less than its floor leaves the rest to the cars: they get exactly what
+    # they would get on an account without the site whose budget were smaller by its cost.
+    modest = PollingIntervals(site_live=3600, site_info=7200)
+    with_site = plan(now=now, budget_usd=10, spent_usd=2, vehicles=2, sites=1, intervals=modest)
+    assert (with_site.site_live, with_site.site_info) == (3600, 7200)
+    site_usd = _site_requests(with_site, 1, seconds) / 500
+    assert site_usd < SITE_FLOOR_SHARE * (10.0 * (1 - COMMAND_RESERVE) - 2.0)
+    without = plan(
+        now=now, budget_usd=10, spent_usd=2 + site_usd, vehicles=2, sites=0, intervals=modest
+    )
+    assert with_site.active == pytest.approx(without.active, rel=0.01)
+
+
+def test_idle_cars_are_served_after_active_ones() -> None:
+    """With money for the fast interval and a little more, the idle interval takes the rest."""
+    fits_active = plan(
+        now=START, budget_usd=15.0, spent_usd=0.0, vehicles=1, sites=0, intervals=DEFAULTS
+    )
+    assert fits_active.active == 60
+    assert DEFAULTS.idle < fits_active.idle < MAX_INTERVAL_S
+
+
+@pytest.mark.parametrize("billed", [False, True])
+def test_projected_month_never_exceeds_the_budget(billed: bool) -> None:
+    """Over a grid of budgets, spends, days and fleets: the plan's month fits the budget."""
+    tight = PollingIntervals(active=30, idle=120, site_live=20, site_info=600)
+    for intervals in (DEFAULTS, tight, PollingIntervals(active=300, idle=900)):
+        for budget in (1.0, 10.0, 40.0, 500.0):
+            for day, hour in ((1, 0), (12, 7), (30, 23)):
+                now = datetime(2026, 11, day, hour, tzinfo=UTC)
+                for spent_share in (0.0, 0.3, 0.85, 1.2):
+                    for vehicles in (0, 1, 2, 5):
+                        for sites in (0, 1, 3):
+                            spent = budget * spent_share
+                            current = plan(
+                                now=now,
+                                budget_usd=budget,
+                                spent_usd=spent,
+                                vehicles=vehicles,
+                                sites=sites,
+                                intervals=intervals,
+                                state_checks_billed=billed,
+                            )
+                            for value, preferred in (
+                                (current.active, intervals.active),
+                                (current.idle, intervals.idle),
+                                (current.site_live, intervals.site_live),
+                                (current.site_info, intervals.site_info),
+                            ):
+                                assert preferred <= value <= MAX_INTERVAL_S
+                            if current.paused:
+                                assert current.active == MAX_INTERVAL_S
+                                assert current.site_live == MAX_INTERVAL_S
+                                continue
+                            projected = _projected_usd(
+                                current,
+                                now=now,
+                                spent_usd=spent,
+                                vehicles=vehicles,
+                                sites=sites,
+                                billed=billed,
+                            )
+                            usable = budget * (1 - COMMAND_RESERVE)
+                            assert projected <= max(usable, spent) + 1e-6
+
+
+def test_month_of_typical_use_keeps_active_cars_fast() -> None:
+    """Two cars busy the expected 3.6 h a day and a site: over the simulated month the fast
+    interval is mostly under four minutes, and the budget is used but not exceeded."""
+    spent, active = _simulate_month(budget_usd=10.0, vehicles=2, sites=1, active_hours_per_day=3.6)
+    assert 8.0 < spent <= 10.0 * (1 - COMMAND_RESERVE) + 0.01
+    assert statistics.median(active) <= 240
 
 
 def test_preferred_intervals_are_used_when_they_fit() -> None:

@@ -2,8 +2,10 @@
 
 Pure arithmetic, no Home Assistant: the account's spend so far, what its cars are doing and the
 user's preferred intervals go in; the intervals that keep the projected month within the budget
-come out. The coordinators ask again after every poll, so an unusually busy week slows polling
-down for the rest of the month and a quiet one speeds it up again.
+come out. The money goes first where data changes (driving and charging cars), then to idle
+cars, and last to energy sites, which are nevertheless promised a floor share. The coordinators
+ask again after every poll, so an unusually busy week slows polling down for the rest of the
+month and a quiet one speeds it up again.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ COMMAND_RESERVE: Final = 0.1
 # 3.6 h a day, online and idle about an hour a day (the idle window after each activity).
 EXPECTED_ACTIVE_SHARE: Final = 0.15
 EXPECTED_IDLE_SHARE: Final = 0.04
+# Share of the (remaining) budget energy sites are promised even when cars could use it all, so
+# energy entities keep updating; sites that need less leave the rest to the cars.
+SITE_FLOOR_SHARE: Final = 0.25
 # A throttled interval never grows beyond this; past it polling pauses until the next month.
 MAX_INTERVAL_S: Final = 6 * 3600.0
 # Intervals stretched beyond this are worth telling the user about (repair issue).
@@ -61,7 +66,7 @@ class Plan:
     asleep: float
     site_live: float
     site_info: float
-    factor: float  # 1.0 = the preferred intervals; 2.0 = everything half as often
+    factor: float  # the largest stretch: 1.0 = all preferred; 2.0 = some group half as often
     paused: bool  # budget spent: only free state checks until the month rolls over
     budget_needed_usd: float  # monthly budget that would allow the preferred intervals
 
@@ -92,6 +97,45 @@ def month_bounds(now: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
+@dataclass(frozen=True, slots=True)
+class _Stream:
+    """One kind of poll: how many run in parallel (products x share of the time) and how often."""
+
+    weight: float
+    interval: float
+
+
+def _cost(streams: tuple[_Stream, ...], stretch: float, seconds: float) -> float:
+    """Data requests over `seconds` with every interval stretched (and capped at the ceiling)."""
+    return sum(
+        s.weight * seconds / min(s.interval * stretch, MAX_INTERVAL_S) for s in streams if s.weight
+    )
+
+
+def _ceiling_stretch(streams: tuple[_Stream, ...]) -> float:
+    """The stretch that puts every interval of `streams` at the ceiling."""
+    return max(MAX_INTERVAL_S / min(s.interval for s in streams), 1.0) if streams else 1.0
+
+
+def _stretch_for(streams: tuple[_Stream, ...], requests: float, seconds: float) -> float:
+    """The least stretch (>= 1) whose requests over `seconds` fit in `requests`.
+
+    The ceiling makes the cost piecewise (a capped interval stops getting cheaper), so the
+    stretch is found by bisection rather than by one division; `requests` is never below the
+    cost at the ceiling, so an answer always exists.
+    """
+    if _cost(streams, 1.0, seconds) <= requests:
+        return 1.0
+    low, high = 1.0, _ceiling_stretch(streams)
+    for _ in range(64):
+        middle = (low + high) / 2
+        if _cost(streams, middle, seconds) <= requests:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
 def plan(
     *,
     now: datetime,
@@ -104,22 +148,30 @@ def plan(
 ) -> Plan:
     """Intervals that keep the projected month within `budget_usd`.
 
-    Expected use for the rest of the month at the preferred intervals is compared with what is
-    left of the budget (minus a reserve for commands); when it does not fit, every data interval
-    is stretched by the same factor. Parked and sleeping cars cost nothing beyond the idle
-    window, so the money goes where data changes: driving and charging cars and energy flows.
+    What is left of the budget (minus a reserve for commands) is shared out for the rest of the
+    month in order of where data changes, not uniformly:
+
+    1. every kind of poll is first guaranteed one request per `MAX_INTERVAL_S` (so nothing is
+       ever left without any update);
+    2. energy sites are promised `SITE_FLOOR_SHARE` of the money, so their entities keep moving;
+    3. driving and charging cars get what their expected active time costs at the preferred fast
+       interval (or all that is left, which stretches that interval);
+    4. online idle cars come next;
+    5. sites get whatever remains beyond their floor.
+
+    Each group's intervals are then stretched just enough to fit what it was given. Parked and
+    sleeping cars cost nothing beyond the idle window, and the coordinators ask again after
+    every poll, so money that busy cars did not use flows back to the sites later in the month.
     """
     _, end = month_bounds(now)
     remaining_s = max((end - now).total_seconds(), 1.0)
     month_s = 30 * 86400.0
     per_data_usd = 1 / REQUESTS_PER_USD["data"]
 
-    def data_requests(seconds: float, factor: float) -> float:
-        car = EXPECTED_ACTIVE_SHARE * seconds / (
-            intervals.active * factor
-        ) + EXPECTED_IDLE_SHARE * seconds / (intervals.idle * factor)
-        site = seconds / (intervals.site_live * factor) + seconds / (intervals.site_info * factor)
-        return vehicles * car + sites * site
+    active = (_Stream(vehicles * EXPECTED_ACTIVE_SHARE, intervals.active),)
+    idle = (_Stream(vehicles * EXPECTED_IDLE_SHARE, intervals.idle),)
+    site = (_Stream(sites, intervals.site_live), _Stream(sites, intervals.site_info))
+    groups = (active, idle, site)
 
     # State checks are free under the default reading; if billed they cannot be stretched
     # (they are what notices a car waking up), so they come off the top.
@@ -128,30 +180,47 @@ def plan(
         asleep_share = 1 - EXPECTED_ACTIVE_SHARE - EXPECTED_IDLE_SHARE
         fixed = vehicles * asleep_share * remaining_s / intervals.asleep
 
-    wanted_month_usd = (data_requests(month_s, 1.0) + fixed * month_s / remaining_s) * per_data_usd
-    budget_needed = wanted_month_usd / (1 - COMMAND_RESERVE)
+    wanted_month = sum(_cost(g, 1.0, month_s) for g in groups) + fixed * month_s / remaining_s
+    budget_needed = wanted_month * per_data_usd / (1 - COMMAND_RESERVE)
 
     available_usd = budget_usd * (1 - COMMAND_RESERVE) - spent_usd
-    available_requests = available_usd / per_data_usd - fixed
-    wanted = data_requests(remaining_s, 1.0)
-    if wanted <= 0:
-        factor = 1.0
-    elif available_requests <= 0:
-        factor = math.inf
-    else:
-        factor = max(1.0, wanted / available_requests)
-    paused = factor * intervals.active > MAX_INTERVAL_S
+    available = available_usd / per_data_usd - fixed
+    wanted = [_cost(g, 1.0, remaining_s) for g in groups]
+    least = [_cost(g, _ceiling_stretch(g), remaining_s) for g in groups]
+    # Budget spent: not even one poll per ceiling interval fits until the month rolls over.
+    paused = sum(wanted) > 0 and available < sum(least)
 
-    def stretch(seconds: float) -> float:
+    granted = list(least)
+    left = max(available - sum(least), 0.0)
+
+    def grant(group: int, up_to: float) -> None:
+        nonlocal left
+        extra = min(left, max(up_to - granted[group], 0.0))
+        granted[group] += extra
+        left -= extra
+
+    site_floor = SITE_FLOOR_SHARE * available if sites else 0.0
+    grant(2, min(wanted[2], site_floor))
+    grant(0, wanted[0])
+    grant(1, wanted[1])
+    grant(2, wanted[2])
+
+    stretches = [
+        _ceiling_stretch(g) if paused else _stretch_for(g, granted[i], remaining_s)
+        for i, g in enumerate(groups)
+    ]
+    active_s, idle_s, site_s = stretches
+
+    def stretch(seconds: float, factor: float) -> float:
         return min(seconds * factor, MAX_INTERVAL_S) if not paused else MAX_INTERVAL_S
 
     return Plan(
-        active=stretch(intervals.active),
-        idle=stretch(intervals.idle),
+        active=stretch(intervals.active, active_s),
+        idle=stretch(intervals.idle, idle_s),
         asleep=intervals.asleep,
-        site_live=stretch(intervals.site_live),
-        site_info=stretch(intervals.site_info),
-        factor=factor,
+        site_live=stretch(intervals.site_live, site_s),
+        site_info=stretch(intervals.site_info, site_s),
+        factor=max((f for f, w in zip(stretches, wanted, strict=True) if w > 0), default=1.0),
         paused=paused,
         budget_needed_usd=math.ceil(budget_needed * 100) / 100,
     )
