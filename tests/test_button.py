@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
@@ -27,6 +28,17 @@ async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, *
     await hass.services.async_call(domain, service, {"entity_id": entity_id, **data}, blocking=True)
 
 
+async def enable(hass: HomeAssistant, *entity_ids: str) -> None:
+    """Enable entities that are off by default, as a user would, and reload the entry."""
+    registry = er.async_get(hass)
+    for entity_id in entity_ids:
+        assert registry.async_get(entity_id).disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        registry.async_update_entity(entity_id, disabled_by=None)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
 def commands_sent(emulator: Emulator) -> list[str]:
     return [e.path.rsplit("/", 1)[-1] for e in emulator.ledger.entries if "/command/" in e.path]
 
@@ -43,6 +55,8 @@ def commands_sent(emulator: Emulator) -> list[str]:
 async def test_button_runs_once_in_the_car(
     hass: HomeAssistant, emulator: Emulator, entity_id: str, read: Any
 ) -> None:
+    if entity_id == "button.red_pearl_play_fart":
+        await enable(hass, entity_id)
     await call(hass, "button", "press", entity_id)
     assert read(emulator.vehicle(M3)) == 1
 
@@ -50,6 +64,7 @@ async def test_button_runs_once_in_the_car(
 async def test_favorites_step_through_the_cars_favourites(
     hass: HomeAssistant, emulator: Emulator
 ) -> None:
+    await enable(hass, "button.red_pearl_next_favorite", "button.red_pearl_previous_favorite")
     await call(hass, "button", "press", "button.red_pearl_next_favorite")
     await call(hass, "button", "press", "button.red_pearl_next_favorite")
     await call(hass, "button", "press", "button.red_pearl_previous_favorite")

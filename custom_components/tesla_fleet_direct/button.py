@@ -78,15 +78,25 @@ VEHICLE_BUTTONS: tuple[VehicleButtonDescription, ...] = (
         ),
     ),
     VehicleButtonDescription(
-        key="boombox", translation_key="boombox", press_fn=_send("remote_boombox", sound=2000)
+        key="boombox",
+        translation_key="boombox",
+        press_fn=_send("remote_boombox", sound=2000),
+        # A party trick: most users never want it on their dashboard.
+        entity_registry_enabled_default=False,
     ),
+    # Stepping through saved favourites from a dashboard is niche (the media player has
+    # next/previous track for everyday use).
     VehicleButtonDescription(
-        key="next_favorite", translation_key="next_favorite", press_fn=_send("media_next_fav")
+        key="next_favorite",
+        translation_key="next_favorite",
+        press_fn=_send("media_next_fav"),
+        entity_registry_enabled_default=False,
     ),
     VehicleButtonDescription(
         key="previous_favorite",
         translation_key="previous_favorite",
         press_fn=_send("media_prev_fav"),
+        entity_registry_enabled_default=False,
     ),
     VehicleButtonDescription(
         key="refresh",
