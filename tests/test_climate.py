@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
@@ -12,24 +10,12 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 
-from .common import setup_integration
+from .control_helpers import (
+    call,
+    loaded,  # noqa: F401  (autouse set-up)
+)
 from .entity_helpers import snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3
-
-
-@pytest.fixture(autouse=True)
-async def loaded(hass: HomeAssistant, emulator: Emulator) -> None:
-    """Both cars set up against the emulator, with their first data."""
-    await setup_integration(hass, emulator)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
-async def call(hass: HomeAssistant, domain: str, service: str, entity_id: str, **data: Any) -> None:
-    await hass.services.async_call(domain, service, {"entity_id": entity_id, **data}, blocking=True)
-
-
-def commands_sent(emulator: Emulator) -> list[str]:
-    return [e.path.rsplit("/", 1)[-1] for e in emulator.ledger.entries if "/command/" in e.path]
 
 
 async def test_cabin_on_temperature_and_off(hass: HomeAssistant, emulator: Emulator) -> None:
