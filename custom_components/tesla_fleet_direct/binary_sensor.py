@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
@@ -38,8 +38,7 @@ def _flag(
     """Read one field of one section; None while it is unknown."""
 
     def read(snapshot: VehicleSnapshot) -> bool | None:
-        data = snapshot.data.get(section)
-        value = data.get(key) if isinstance(data, Mapping) else None
+        value = snapshot.value(section, key)
         return None if value is None else on(value)
 
     return read

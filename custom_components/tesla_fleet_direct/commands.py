@@ -390,8 +390,7 @@ class VehicleControlEntity(TeslaVehicleEntity):
 
     def field(self, section: str, name: str) -> Any:
         """One field of the latest vehicle data (None when unknown)."""
-        data = self.section(section)
-        return data.get(name) if data is not None else None
+        return self.coordinator.data.value(section, name) if self.coordinator.data else None
 
     async def async_send(
         self, command: str, params: Mapping[str, Any] | None = None, **updates: Any

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from homeassistant.components.device_tracker.entity import TrackerEntity, TrackerEntityDescription
@@ -47,10 +46,8 @@ TRACKERS: tuple[TeslaTrackerEntityDescription, ...] = (
 def _coordinates(
     snapshot: VehicleSnapshot, description: TeslaTrackerEntityDescription
 ) -> tuple[float, float] | None:
-    drive = snapshot.data.get("drive_state")
-    if not isinstance(drive, Mapping):
-        return None
-    lat, lon = drive.get(description.latitude_key), drive.get(description.longitude_key)
+    lat = snapshot.value("drive_state", description.latitude_key)
+    lon = snapshot.value("drive_state", description.longitude_key)
     if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
         return float(lat), float(lon)
     return None

@@ -78,11 +78,6 @@ class TeslaVehicleEntity(TeslaEntity[TeslaVehicleCoordinator]):
         """The latest `vehicle_data` answer (sections by name); empty until the first one."""
         return self.coordinator.data.data if self.coordinator.data else {}
 
-    def section(self, name: str) -> Mapping[str, Any] | None:
-        """One section of the latest vehicle data, or None when it was never fetched."""
-        value = self.vehicle_data.get(name)
-        return value if isinstance(value, Mapping) else None
-
 
 class TeslaRememberingVehicleEntity(TeslaVehicleEntity):
     """A car entity that keeps its last known value while the car has not answered.

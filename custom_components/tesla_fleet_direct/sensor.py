@@ -61,8 +61,7 @@ def _field(section: str, key: str) -> Callable[[VehicleSnapshot], SensorValue]:
     """Read one field of one section as Tesla sends it."""
 
     def read(snapshot: VehicleSnapshot) -> SensorValue:
-        data = snapshot.data.get(section)
-        value = data.get(key) if isinstance(data, Mapping) else None
+        value = snapshot.value(section, key)
         return value if isinstance(value, (str, int, float)) else None
 
     return read

@@ -84,6 +84,11 @@ class VehicleSnapshot:
         """Whether Tesla reports the car online."""
         return self.state == ONLINE
 
+    def value(self, section: str, key: str) -> Any:
+        """One field of one section as Tesla sent it; None while it is unknown."""
+        data = self.data.get(section)
+        return data.get(key) if isinstance(data, Mapping) else None
+
 
 def activity_of(data: Mapping[str, Any]) -> Activity:
     """Driving, charging or idle, from an online car's charge and drive state."""
@@ -258,7 +263,6 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             raise self._failed(err) from err
         self._last_probe = now
         data = merge_sections(previous.data if previous else {}, fresh)
-        self._note_software_version(data)
         activity = activity_of(data)
         if activity in (Activity.DRIVING, Activity.CHARGING):
             self._window_start = now
@@ -270,14 +274,13 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
                 window_left = self._window_start + self.polling.intervals.idle_timeout - now
                 interval = min(interval, max(window_left, 1.0))
         self.update_interval = timedelta(seconds=interval)
-        return VehicleSnapshot(state=state, activity=activity, data=data, data_time=now)
+        snapshot = VehicleSnapshot(state=state, activity=activity, data=data, data_time=now)
+        self._note_software_version(snapshot)
+        return snapshot
 
-    def _note_software_version(self, data: Mapping[str, Any]) -> None:
+    def _note_software_version(self, snapshot: VehicleSnapshot) -> None:
         """Keep the device's software version (shown on its device page) in step with the car."""
-        vehicle_state = data.get("vehicle_state")
-        if not isinstance(vehicle_state, Mapping):
-            return
-        version = software_version(vehicle_state.get("car_version"))
+        version = software_version(snapshot.value("vehicle_state", "car_version"))
         if version is None or version == self._sw_version:
             return
         self._sw_version = version
