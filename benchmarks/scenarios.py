@@ -211,12 +211,16 @@ def solar_home() -> BenchScenario:
     )
 
 
-def two_cars() -> BenchScenario:
-    """Two commuter cars on one account with the default budget, for a 30-day month."""
+def two_cars(days: int = 7) -> BenchScenario:
+    """Two commuter cars on one account with the default budget; the month is projected.
+
+    7 simulated days by default (a full 30-day month with `--full-month` takes about four
+    times as long; the budget planner projects the month from the same daily pattern).
+    """
     events = commute_events(vin(1), repeat=True) + commute_events(vin(2), shift=1800, repeat=True)
     return BenchScenario(
         "two cars",
-        30,
+        days,
         (car(1, **COMMUTER_CAR), car(2, **COMMUTER_CAR)),
         events=tuple(events),
     )
@@ -238,7 +242,7 @@ def scale(vehicles: int, sites: int = 5) -> BenchScenario:
     )
 
 
-def all_scenarios() -> list[BenchScenario]:
+def all_scenarios(*, full_month: bool = False) -> list[BenchScenario]:
     """Every scenario the benchmark runs, in report order."""
     return [
         commuter(),
@@ -246,7 +250,7 @@ def all_scenarios() -> list[BenchScenario]:
         parked_week(),
         road_trip(),
         solar_home(),
-        two_cars(),
+        two_cars(30 if full_month else 7),
         scale(1),
         scale(10),
         scale(50),
