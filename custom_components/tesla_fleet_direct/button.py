@@ -18,6 +18,7 @@ from .commands import (
     async_add_vehicle_controls,
 )
 from .const import DOMAIN
+from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -109,7 +110,9 @@ VEHICLE_BUTTONS: tuple[VehicleButtonDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the buttons of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, VEHICLE_BUTTONS, VehicleButton, async_add_entities)

@@ -25,6 +25,7 @@ from .commands import (
     require_range,
 )
 from .const import DOMAIN
+from .devices import TeslaFleetDirectConfigEntry
 from .vehicle_coordinator import TeslaVehicleCoordinator
 
 PARALLEL_UPDATES = 0
@@ -56,7 +57,9 @@ OVERHEAT = VehicleClimateDescription(
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the climate entities of every car the granted scopes allow."""
 

@@ -24,6 +24,7 @@ from .commands import (
     async_add_vehicle_controls,
 )
 from .const import DOMAIN
+from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -155,7 +156,9 @@ VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the covers of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, VEHICLE_COVERS, VehicleCover, async_add_entities)

@@ -18,6 +18,7 @@ from .commands import (
     async_add_vehicle_controls,
 )
 from .const import DOMAIN
+from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -60,7 +61,9 @@ VEHICLE_LOCKS: tuple[VehicleLockDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the locks of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, VEHICLE_LOCKS, VehicleLock, async_add_entities)

@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .commands import VehicleControlDescription, VehicleControlEntity, async_add_vehicle_controls
+from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -41,7 +42,9 @@ MEDIA = VehicleMediaDescription(
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the media player of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, (MEDIA,), VehicleMedia, async_add_entities)

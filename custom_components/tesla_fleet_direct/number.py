@@ -29,6 +29,7 @@ from .commands import (
     async_add_vehicle_controls,
     require_range,
 )
+from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -119,7 +120,9 @@ VEHICLE_NUMBERS: tuple[VehicleNumberDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the numbers of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, VEHICLE_NUMBERS, VehicleNumber, async_add_entities)

@@ -21,6 +21,7 @@ from .commands import (
     async_add_energy_controls,
     async_add_vehicle_controls,
 )
+from .devices import TeslaFleetDirectConfigEntry
 from .energy_coordinator import components as site_components
 
 PARALLEL_UPDATES = 0
@@ -115,7 +116,9 @@ VEHICLE_SELECTS: tuple[VehicleSelectDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the selects of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, VEHICLE_SELECTS, VehicleSelect, async_add_entities)

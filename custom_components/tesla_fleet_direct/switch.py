@@ -22,6 +22,7 @@ from .commands import (
     async_add_energy_controls,
     async_add_vehicle_controls,
 )
+from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -123,7 +124,9 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the switches of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, VEHICLE_SWITCHES, VehicleSwitch, async_add_entities)

@@ -15,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .commands import VehicleControlDescription, VehicleControlEntity, async_add_vehicle_controls
+from .devices import TeslaFleetDirectConfigEntry
 from .vehicle_coordinator import software_version
 
 PARALLEL_UPDATES = 0
@@ -37,7 +38,9 @@ SOFTWARE = VehicleUpdateDescription(
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: TeslaFleetDirectConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the software update of every car the granted scopes allow."""
     async_add_vehicle_controls(hass, entry, (SOFTWARE,), VehicleUpdate, async_add_entities)
