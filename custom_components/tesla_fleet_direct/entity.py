@@ -86,17 +86,6 @@ class TeslaRememberingVehicleEntity(TeslaVehicleEntity):
     `_async_restore` (they mix in the fitting `RestoreEntity`); this class decides when.
     """
 
-    def __init__(
-        self,
-        coordinator: TeslaVehicleCoordinator,
-        description: EntityDescription,
-        *,
-        endpoints: frozenset[str],
-    ) -> None:
-        """Bind to the car and read what the coordinator already has."""
-        super().__init__(coordinator, description, endpoints=endpoints)
-        self._read_value()
-
     def _has_fetched(self) -> bool:
         """Whether this run has data from Tesla for every endpoint this entity reads.
 
@@ -123,7 +112,7 @@ class TeslaRememberingVehicleEntity(TeslaVehicleEntity):
         """Restore the last known value when the car has not answered yet (asleep at start)."""
         await super().async_added_to_hass()
         if self._has_fetched():
-            # The first poll may have answered between construction and now.
+            # The coordinator already has data (the first poll ran before the entity was added).
             self._read_value()
         else:
             await self._async_restore()
