@@ -9,8 +9,10 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
@@ -158,3 +160,96 @@ async def test_device_shows_the_cars_software_version(
     device = devices.async_get_device_by_identifier((DOMAIN, M3), entry.entry_id)
     assert device is not None
     assert device.sw_version == "2025.26.1"
+
+
+async def _delete_device(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, device_id: str, entry_id: str
+) -> bool:
+    """Press "Delete" on the device page: whether Home Assistant accepted it."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry_id,
+            "device_id": device_id,
+        }
+    )
+    response = await client.receive_json()
+    return bool(response["success"])
+
+
+async def test_current_car_cannot_be_deleted(
+    hass: HomeAssistant, emulator: Emulator, hass_ws_client: WebSocketGenerator
+) -> None:
+    """A car still on the account keeps its device: it would only come back."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    devices = dr.async_get(hass)
+    device = devices.async_get_device_by_identifier((DOMAIN, M3), entry.entry_id)
+    assert device is not None
+    assert not await _delete_device(hass, hass_ws_client, device.id, entry.entry_id)
+    assert devices.async_get_device_by_identifier((DOMAIN, M3), entry.entry_id)
+
+
+async def test_car_gone_while_stopped_can_be_deleted(
+    hass: HomeAssistant, emulator: Emulator, hass_ws_client: WebSocketGenerator
+) -> None:
+    """A car removed from the account while Home Assistant was off leaves a deletable device."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    devices = dr.async_get(hass)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    owner = emulator.world.accounts["owner"]
+    emulator.world.accounts["owner"] = replace(owner, vehicles=(M3,))
+    with only_platforms(Platform.SENSOR):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    device = devices.async_get_device_by_identifier((DOMAIN, MY), entry.entry_id)
+    if device is None:
+        # Set-up already dropped it; a device left from an older version is the same case.
+        device = devices.async_get_or_create(
+            config_entry_id=entry.entry_id, identifiers={(DOMAIN, MY)}
+        )
+    assert await _delete_device(hass, hass_ws_client, device.id, entry.entry_id)
+    assert devices.async_get_device_by_identifier((DOMAIN, MY), entry.entry_id) is None
+    assert devices.async_get_device_by_identifier((DOMAIN, M3), entry.entry_id)
+
+
+async def test_current_energy_site_and_wall_connector_cannot_be_deleted(
+    hass: HomeAssistant, emulator: Emulator, hass_ws_client: WebSocketGenerator
+) -> None:
+    """The site and its wall connector are still on the account: their devices stay."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    devices = dr.async_get(hass)
+    din = emulator.site(SITE_ID).spec.wall_connectors[0].din
+    for identifier in (str(SITE_ID), din):
+        device = devices.async_get_device_by_identifier((DOMAIN, identifier), entry.entry_id)
+        assert device is not None
+        assert not await _delete_device(hass, hass_ws_client, device.id, entry.entry_id)
+
+
+async def test_wall_connector_leaving_the_site_loses_its_device(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """The next site info read no longer lists the connector: its device and entities go."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+    site = emulator.site(SITE_ID)
+    din = site.spec.wall_connectors[0].din
+    device = devices.async_get_device_by_identifier((DOMAIN, din), entry.entry_id)
+    assert device is not None
+    assert er.async_entries_for_device(entities, device.id)
+
+    site.spec = replace(site.spec, wall_connectors=())
+    freezer.tick(timedelta(minutes=1, seconds=1))  # a live-status poll: site info not yet due
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert devices.async_get_device_by_identifier((DOMAIN, din), entry.entry_id)
+
+    for _ in range(61):  # site info is read again within the hour
+        freezer.tick(timedelta(minutes=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert devices.async_get_device_by_identifier((DOMAIN, din), entry.entry_id) is None
+    assert not er.async_entries_for_device(entities, device.id)
+    assert devices.async_get_device_by_identifier((DOMAIN, str(SITE_ID)), entry.entry_id)

@@ -9,7 +9,7 @@ from homeassistant.exceptions import (
     ConfigEntryNotReady,
     ImplementationUnavailableError,
 )
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import async_get_config_entry_implementation
 from homeassistant.helpers.typing import ConfigType
@@ -151,6 +151,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
 async def async_unload_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a device only once its car, site or wall connector left the account.
+
+    While it is still on the account the next products read would just bring it back.
+    """
+    data = entry.runtime_data
+    current = set(data.vehicles.coordinators)
+    if data.energy_sites is not None:
+        current |= data.energy_sites.current_identifiers()
+    return not any(domain == DOMAIN and key in current for domain, key in device.identifiers)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> None:

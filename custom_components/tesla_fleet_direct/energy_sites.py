@@ -51,6 +51,10 @@ class EnergySiteFleet:
         self.coordinators: dict[int, TeslaEnergySiteCoordinator] = {}
         self._listeners: list[SiteListener] = []
         self._history_imports: dict[int, CALLBACK_TYPE] = {}
+        # Per site: the wall connectors last seen in its info, and the watch on its updates.
+        self._wall_connectors: dict[int, set[str]] = {}
+        self._watches: dict[int, CALLBACK_TYPE] = {}
+        entry.async_on_unload(self._stop_watching)
 
     @callback
     def async_listen(self, listener: SiteListener) -> Callable[[], None]:
@@ -88,12 +92,49 @@ class EnergySiteFleet:
             self.coordinators[site_id] = coordinator
             added.append(coordinator)
             self._start_history_import(coordinator)
+            self._watch_wall_connectors(coordinator)
             for listener in list(self._listeners):
                 listener(coordinator)
         for site_id in set(self.coordinators) - set(wanted):
             self._forget(self.coordinators.pop(site_id))
         self.polling.sites = len(self.coordinators)
         return added
+
+    def current_identifiers(self) -> set[str]:
+        """Device identifiers of what the account has now: its sites and their wall connectors."""
+        identifiers = {str(site_id) for site_id in self.coordinators}
+        for dins in self._wall_connectors.values():
+            identifiers |= dins
+        return identifiers
+
+    def _watch_wall_connectors(self, coordinator: TeslaEnergySiteCoordinator) -> None:
+        site_id = coordinator.site_id
+        self._wall_connectors[site_id] = set(
+            wall_connector_dins(coordinator.data.info if coordinator.data else None)
+        )
+
+        @callback
+        def _updated() -> None:
+            # Site info is re-read hourly; a failed read keeps the last data, so only a
+            # successful answer that no longer lists a wall connector removes its device.
+            if coordinator.data is None or not coordinator.last_update_success:
+                return
+            now = set(wall_connector_dins(coordinator.data.info))
+            gone = self._wall_connectors[site_id] - now
+            self._wall_connectors[site_id] = now
+            if gone:
+                registry = dr.async_get(self.hass)
+                for din in gone:
+                    self._detach(registry, din)
+                LOGGER.info("A wall connector left an energy site; removed its device")
+
+        self._watches[site_id] = coordinator.async_add_listener(_updated)
+
+    @callback
+    def _stop_watching(self) -> None:
+        for unwatch in self._watches.values():
+            unwatch()
+        self._watches.clear()
 
     def _start_history_import(self, coordinator: TeslaEnergySiteCoordinator) -> None:
         if "recorder" not in self.hass.config.components:
@@ -115,6 +156,9 @@ class EnergySiteFleet:
     def _forget(self, coordinator: TeslaEnergySiteCoordinator) -> None:
         if (stop_import := self._history_imports.pop(coordinator.site_id, None)) is not None:
             stop_import()
+        if (unwatch := self._watches.pop(coordinator.site_id, None)) is not None:
+            unwatch()
+        self._wall_connectors.pop(coordinator.site_id, None)
         registry = dr.async_get(self.hass)
         # The site's device and its wall connectors' devices leave this entry (another account
         # that still sees the site keeps them).
