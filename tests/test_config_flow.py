@@ -18,10 +18,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+import jwt
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 from yarl import URL
 
+from custom_components.tesla_fleet_direct import config_flow
 from custom_components.tesla_fleet_direct.app_key import async_get_app_key
 from custom_components.tesla_fleet_direct.application_credentials import DATA_AUTHORIZE_URL
 from custom_components.tesla_fleet_direct.const import DOMAIN
@@ -509,6 +511,87 @@ async def test_code_exchange_failures(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
+
+
+async def test_token_endpoint_too_slow(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tesla does not answer the code exchange in time: the flow ends instead of hanging."""
+    # The emulator's latency is real time, so the flow's limit is shrunk rather than waited out.
+    monkeypatch.setattr(config_flow, "TOKEN_TIMEOUT_S", 0.01)
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    emulator.faults.inject("/oauth2/v3/token", latency=0.2)
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_timeout"
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+def _access_token(claims: dict[str, Any]) -> str:
+    """A JWT shaped like Tesla's (the flow reads its claims without checking the signature)."""
+    return jwt.encode(claims, "not-tesla-" * 4, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(
+            {"access_token": _access_token({"sub": "x"}), "token_type": "Bearer"},
+            id="no_expires_in",
+        ),
+        pytest.param({"expires_in": 28800, "token_type": "Bearer"}, id="no_access_token"),
+        pytest.param(
+            {"access_token": _access_token({"sub": "x"}), "expires_in": "soon"},
+            id="expires_in_not_a_number",
+        ),
+        pytest.param(
+            {"access_token": _access_token({"scp": ["openid"]}), "expires_in": 28800},
+            id="no_sub",
+        ),
+        pytest.param(
+            {"access_token": _access_token({"sub": ""}), "expires_in": 28800},
+            id="empty_sub",
+        ),
+    ],
+)
+async def test_unusable_token_answer(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    answer: dict[str, Any],
+) -> None:
+    """A token answer missing what the entry needs (or naming no account) is refused."""
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    emulator.faults.inject("/oauth2/v3/token", 200, body=answer)
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "invalid_token"
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_new_token_refused_by_the_api(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """The fresh token is refused (401) when the account is read: a clear abort, no entry."""
+    await async_setup_domain(hass, emulator)
+    result = await _start(hass)
+    # Twice: the client retries once after a refresh, which here is the same token.
+    emulator.faults.inject("/na/api/1/products", 401, count=2)
+
+    result = await _sign_in(hass, hass_client_no_auth, result)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "token_refused"
+    assert not hass.config_entries.async_entries(DOMAIN)
 
 
 async def test_credentials_dialog_explains_the_app(
