@@ -204,11 +204,8 @@ async def test_car_gone_while_stopped_can_be_deleted(
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
     device = devices.async_get_device_by_identifier((DOMAIN, MY), entry.entry_id)
-    if device is None:
-        # Set-up already dropped it; a device left from an older version is the same case.
-        device = devices.async_get_or_create(
-            config_entry_id=entry.entry_id, identifiers={(DOMAIN, MY)}
-        )
+    # Set-up only syncs what is on the account, so the old car's device is still listed.
+    assert device is not None
     assert await _delete_device(hass, hass_ws_client, device.id, entry.entry_id)
     assert devices.async_get_device_by_identifier((DOMAIN, MY), entry.entry_id) is None
     assert devices.async_get_device_by_identifier((DOMAIN, M3), entry.entry_id)
