@@ -10,6 +10,8 @@ import pytest
 from custom_components.tesla_fleet_direct.budget import (
     COMMAND_RESERVE,
     EXPECTED_ACTIVE_SHARE,
+    EXPECTED_CHARGING_SHARE,
+    EXPECTED_DRIVING_SHARE,
     EXPECTED_IDLE_SHARE,
     MAX_INTERVAL_S,
     SITE_FLOOR_SHARE,
@@ -33,10 +35,11 @@ def _simulate_month(
     active_hours_per_day: float,
     intervals: PollingIntervals = DEFAULTS,
 ) -> tuple[float, list[float]]:
-    """Spend a month polling as the planner says; returns (spent USD, active intervals used).
+    """Spend a month polling as the planner says; returns (spent USD, charging intervals used).
 
-    Every car drives or charges `active_hours_per_day` each evening and then sits idle for the
-    idle window; sites poll all day. The planner is asked again every simulated 10 minutes.
+    Every car drives (the first third) and charges (the rest) `active_hours_per_day` each
+    evening and then sits idle for the idle window; sites poll all day. The planner is asked
+    again every simulated 10 minutes.
     """
     spent_requests = 0.0
     now = START
@@ -55,9 +58,11 @@ def _simulate_month(
         hour = now.hour + now.minute / 60
         seconds = step.total_seconds()
         if not current.paused:
-            if 18 <= hour < 18 + active_hours_per_day:
+            if 18 <= hour < 18 + active_hours_per_day / 3:
                 spent_requests += vehicles * seconds / current.active
-                active_intervals.append(current.active)
+            elif 18 <= hour < 18 + active_hours_per_day:
+                spent_requests += vehicles * seconds / current.charging
+                active_intervals.append(current.charging)
             elif 18 + active_hours_per_day <= hour < 18 + active_hours_per_day + 0.25:
                 spent_requests += vehicles * seconds / current.idle
             spent_requests += sites * (seconds / current.site_live + seconds / current.site_info)
@@ -71,7 +76,7 @@ def test_default_install_never_exceeds_tesla_credit_even_for_busy_cars() -> None
     assert spent <= 10.0 * 0.9 + 0.01  # the command reserve stays untouched
     # ...and the money was used, not hoarded: most of the budget went on data.
     assert spent > 5.0
-    assert min(active) >= DEFAULTS.active
+    assert min(active) >= DEFAULTS.charging
 
 
 def _site_requests(current: Plan, sites: int, seconds: float) -> float:
@@ -87,7 +92,11 @@ def _projected_usd(
     cars = (
         vehicles
         * seconds
-        * (EXPECTED_ACTIVE_SHARE / current.active + EXPECTED_IDLE_SHARE / current.idle)
+        * (
+            EXPECTED_DRIVING_SHARE / current.active
+            + EXPECTED_CHARGING_SHARE / current.charging
+            + EXPECTED_IDLE_SHARE / current.idle
+        )
     )
     if billed:
         asleep = 1 - EXPECTED_ACTIVE_SHARE - EXPECTED_IDLE_SHARE
@@ -95,13 +104,17 @@ def _projected_usd(
     return spent_usd + (cars + _site_requests(current, sites, seconds)) / 500
 
 
-def test_one_car_keeps_a_fast_interval() -> None:
-    """One car and no site: driving/charging is polled about every minute to minute and a half."""
+def test_one_car_keeps_the_preferred_intervals() -> None:
+    """One car and no site: the default intervals fit the credit unchanged."""
     current = plan(
         now=START, budget_usd=10.0, spent_usd=0.0, vehicles=1, sites=0, intervals=DEFAULTS
     )
-    assert 60 <= current.active <= 90
-    assert not current.paused
+    assert (current.active, current.charging, current.idle) == (
+        DEFAULTS.active,
+        DEFAULTS.charging,
+        DEFAULTS.idle,
+    )
+    assert not current.throttled
 
 
 def test_cars_come_before_the_energy_site() -> None:
@@ -141,13 +154,16 @@ def test_energy_sites_keep_their_floor_share() -> None:
     assert with_site.active == pytest.approx(without.active, rel=0.01)
 
 
-def test_idle_cars_are_served_after_active_ones() -> None:
-    """With money for the fast interval and a little more, the idle interval takes the rest."""
-    fits_active = plan(
-        now=START, budget_usd=15.0, spent_usd=0.0, vehicles=1, sites=0, intervals=DEFAULTS
+def test_idle_window_is_served_before_the_fast_intervals() -> None:
+    """Two cars on $10: the few reads after each wake-up (which notice a drive starting) keep
+    their interval; driving and charging stretch instead."""
+    current = plan(
+        now=START, budget_usd=10.0, spent_usd=0.0, vehicles=2, sites=0, intervals=DEFAULTS
     )
-    assert fits_active.active == 60
-    assert DEFAULTS.idle < fits_active.idle < MAX_INTERVAL_S
+    assert current.idle == DEFAULTS.idle
+    assert current.active > DEFAULTS.active
+    assert current.charging > DEFAULTS.charging
+    assert current.charging / DEFAULTS.charging == pytest.approx(current.active / DEFAULTS.active)
 
 
 @pytest.mark.parametrize("billed", [False, True])
@@ -196,31 +212,32 @@ def test_projected_month_never_exceeds_the_budget(billed: bool) -> None:
 
 def test_month_of_typical_use_keeps_active_cars_fast() -> None:
     """Two cars busy the expected 3.6 h a day and a site: over the simulated month the fast
-    interval is mostly under four minutes, and the budget is used but not exceeded."""
+    charging interval is mostly under six minutes, and the budget is used but not exceeded."""
     spent, active = _simulate_month(budget_usd=10.0, vehicles=2, sites=1, active_hours_per_day=3.6)
     assert 8.0 < spent <= 10.0 * (1 - COMMAND_RESERVE) + 0.01
-    assert statistics.median(active) <= 240
+    assert statistics.median(active) <= 360
 
 
 def test_preferred_intervals_are_used_when_they_fit() -> None:
-    """One car, no site: a slow enough preference is no constraint; 60 s is."""
+    """Three cars, no site: a slow enough preference is no constraint; the defaults are."""
     first = plan(
         now=START,
         budget_usd=10.0,
         spent_usd=0.0,
-        vehicles=1,
+        vehicles=3,
         sites=0,
         intervals=PollingIntervals(),
     )
-    # 15 % active at 60 s is ~6,500 requests a month: more than the credit, so it stretches...
-    assert first.active > 60
+    # Three cars busy 15 % of the time at 2-3 min are ~7,500 requests a month: more than the
+    # credit, so the intervals stretch...
+    assert first.active > DEFAULTS.active
     cheap = plan(
         now=START,
         budget_usd=10.0,
         spent_usd=0.0,
-        vehicles=1,
+        vehicles=3,
         sites=0,
-        intervals=PollingIntervals(active=300, idle=900),
+        intervals=PollingIntervals(active=300, charging=600, idle=900),
     )
     # ...while a slower preference fits and is used unchanged.
     assert cheap.active == 300
@@ -259,7 +276,7 @@ def test_tiny_budget_reports_what_the_preferred_intervals_would_cost() -> None:
         intervals=DEFAULTS,
     )
     assert generous.factor == pytest.approx(1.0, abs=0.05)
-    assert generous.active == pytest.approx(60, abs=3)
+    assert generous.active == pytest.approx(DEFAULTS.active, rel=0.05)
 
 
 def test_billed_state_checks_leave_less_for_data() -> None:

@@ -27,10 +27,11 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 DEFAULT_INPUT = {
     "monthly_budget": 10.0,
-    "active_interval": 60,
+    "active_interval": 120,
+    "charging_interval": 180,
     "idle_interval": 300,
     "idle_timeout": 15,
-    "asleep_interval": 300,
+    "asleep_interval": 600,
     "site_live_interval": 60,
     "site_info_interval": 60,
 }
@@ -56,20 +57,32 @@ async def test_options_change_intervals_and_budget(hass: HomeAssistant, emulator
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {**DEFAULT_INPUT, "monthly_budget": 25.0, "active_interval": 120, "idle_timeout": 10},
+        {
+            **DEFAULT_INPUT,
+            "monthly_budget": 25.0,
+            "active_interval": 90,
+            "charging_interval": 300,
+            "idle_timeout": 10,
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.LOADED
     polling = entry.runtime_data.polling
     assert polling.budget_usd == 25.0
-    assert polling.intervals.active == 120
+    assert polling.intervals.active == 90
+    assert polling.intervals.charging == 300
     assert polling.intervals.idle_timeout == 600
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("active_interval", 30), ("idle_timeout", 120), ("monthly_budget", -1)],
+    [
+        ("active_interval", 30),
+        ("charging_interval", 30),
+        ("idle_timeout", 120),
+        ("monthly_budget", -1),
+    ],
 )
 async def test_options_refuse_values_out_of_bounds(
     hass: HomeAssistant, emulator: Emulator, field: str, value: float

@@ -147,7 +147,7 @@ async def test_sleeping_car_shows_restored_values_after_restart(
 
     car = emulator.vehicle(M3)
     car.wake_now()
-    await _tick(hass, freezer, 301)
+    await _tick(hass, freezer, 601)  # the next state check of a sleeping car
     state = hass.states.get(battery)
     assert state is not None
     assert float(state.state) == pytest.approx(emulator.vehicle(M3).battery_level, abs=1)

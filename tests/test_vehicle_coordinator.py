@@ -41,8 +41,8 @@ async def test_simulated_day_car_sleeps_and_polling_never_wakes_it(
     assert asleep_at is not None
     assert asleep_at <= 35 * 60
     assert counts["data"] <= 6
-    # While asleep only the free state check runs, every 5 minutes.
-    assert 24 * 12 - 12 <= counts["state"] <= 24 * 12 + 12
+    # While asleep only the state check runs, every 10 minutes.
+    assert 24 * 6 - 6 <= counts["state"] <= 24 * 6 + 12
     # The last data stays visible while the car sleeps.
     assert rig.coordinator.data.data["charge_state"]["battery_level"] == pytest.approx(
         emulator.vehicle(M3).battery_level, abs=1
@@ -53,7 +53,7 @@ async def test_simulated_day_car_sleeps_and_polling_never_wakes_it(
 async def test_charging_battery_level_never_more_than_one_fast_interval_behind(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
 ) -> None:
-    """While charging the coordinator's battery level trails the car by at most 60 s."""
+    """While charging the coordinator's battery level trails the car by one charging interval."""
     car = emulator.vehicle(M3)
     car.battery_level = 40.0
     car.plug_in()
@@ -66,11 +66,45 @@ async def test_charging_battery_level_never_more_than_one_fast_interval_behind(
         now = time.time()
         history.append((now, emulator.vehicle(M3).battery_level))
         shown = rig.coordinator.data.data["charge_state"]["battery_level"]
-        # The car's level one fast interval (plus the scheduler's sub-second offset) ago.
-        floor = max((level for t, level in history if t <= now - 61), default=40.0)
+        # The car's level one charging interval (plus the scheduler's sub-second offset) ago.
+        lag = PollingIntervals().charging + 1
+        floor = max((level for t, level in history if t <= now - lag), default=40.0)
         assert shown >= int(floor), f"{shown} behind {floor} at {now}"
     assert emulator.vehicle(M3).battery_level > 45
     assert vehicle_requests(emulator)["wake"] == 0
+
+
+async def test_busy_car_is_read_without_a_state_check_each_time(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """A charging car is known to be awake: each poll is one data request, not two requests;
+    when it stops and falls asleep, the 408 of the next read shows it asleep, no error."""
+    car = emulator.vehicle(M3)
+    car.plug_in()
+    rig = await make_rig(hass, emulator, budget_usd=1000.0)
+    assert rig.coordinator.data.activity is Activity.CHARGING
+    before = vehicle_requests(emulator)
+    for _ in range(30):  # half an hour
+        await tick(hass, freezer, 60)
+    during = vehicle_requests(emulator)
+    reads = during["data"] - before["data"]
+    assert reads >= 30 * 60 // PollingIntervals().charging - 1
+    assert during["state"] == before["state"]
+
+    emulator.faults.inject(
+        "/api/1/vehicles/*/vehicle_data",
+        408,
+        body={"response": None, "error": "vehicle unavailable: vehicle is offline or asleep"},
+    )
+    await tick(hass, freezer, PollingIntervals().charging + 1)
+    assert rig.coordinator.last_update_success
+    assert rig.coordinator.data.state == "asleep"
+    assert rig.coordinator.data.activity is Activity.ASLEEP
+    # Asleep: back to the state check, and no wake.
+    await tick(hass, freezer, PollingIntervals().asleep + 1)
+    after = vehicle_requests(emulator)
+    assert after["state"] == during["state"] + 1
+    assert after["wake"] == 0
 
 
 async def test_asleep_408_between_state_check_and_data_is_not_an_error(

@@ -2,8 +2,9 @@
 
 Pure arithmetic, no Home Assistant: the account's spend so far, what its cars are doing and the
 user's preferred intervals go in; the intervals that keep the projected month within the budget
-come out. The money goes first where data changes (driving and charging cars), then to idle
-cars, and last to energy sites, which are nevertheless promised a floor share. The coordinators
+come out. Energy sites are promised a floor share; then the idle window after a car wakes up
+(cheap, and what notices a drive starting), then driving and charging cars, and last the rest
+of the sites' wishes. The coordinators
 ask again after every poll, so an unusually busy week slows polling down for the rest of the
 month and a quiet one speeds it up again.
 """
@@ -23,9 +24,11 @@ REQUESTS_PER_USD: Final[Mapping[str, int]] = {"data": 500, "command": 1000, "wak
 
 # Share of the budget kept back for the commands and wakes the user sends from Home Assistant.
 COMMAND_RESERVE: Final = 0.1
-# How the budget expects a car's month to look (a car is rarely busier): driving or charging
-# 3.6 h a day, online and idle about an hour a day (the idle window after each activity).
-EXPECTED_ACTIVE_SHARE: Final = 0.15
+# How the budget expects a car's month to look (a car is rarely busier): driving 1.2 h and
+# charging 2.4 h a day, online and idle about an hour a day (the idle window after each activity).
+EXPECTED_DRIVING_SHARE: Final = 0.05
+EXPECTED_CHARGING_SHARE: Final = 0.10
+EXPECTED_ACTIVE_SHARE: Final = EXPECTED_DRIVING_SHARE + EXPECTED_CHARGING_SHARE
 EXPECTED_IDLE_SHARE: Final = 0.04
 # Share of the (remaining) budget energy sites are promised even when cars could use it all, so
 # energy entities keep updating; sites that need less leave the rest to the cars.
@@ -49,10 +52,16 @@ class Activity(StrEnum):
 class PollingIntervals:
     """The user's preferred intervals in seconds (options flow), before the budget applies."""
 
-    active: float = 60.0  # driving or charging
-    idle: float = 300.0  # online and parked
+    # Driving: the location moves. 2 min keeps the tracker within about a mile at speed.
+    active: float = 120.0
+    # Charging: the battery level moves about 1 % every 3-6 min on a home charger, so polling
+    # faster buys little.
+    charging: float = 180.0
+    idle: float = 300.0  # online and parked, inside the idle window
     idle_timeout: float = 900.0  # stop data requests after this long idle so the car sleeps
-    asleep: float = 300.0  # state check while asleep or offline
+    # State check while asleep or offline: free under one reading of Tesla's billing, a data
+    # request under the other, so as often as the common 10-minute poll, not more.
+    asleep: float = 600.0
     site_live: float = 60.0
     site_info: float = 3600.0
 
@@ -62,6 +71,7 @@ class Plan:
     """The intervals to use now (seconds) and why."""
 
     active: float
+    charging: float
     idle: float
     asleep: float
     site_live: float
@@ -154,9 +164,10 @@ def plan(
     1. every kind of poll is first guaranteed one request per `MAX_INTERVAL_S` (so nothing is
        ever left without any update);
     2. energy sites are promised `SITE_FLOOR_SHARE` of the money, so their entities keep moving;
-    3. driving and charging cars get what their expected active time costs at the preferred fast
-       interval (or all that is left, which stretches that interval);
-    4. online idle cars come next;
+    3. online cars inside their idle window (a few reads after each wake-up: what notices that
+       a car is about to drive);
+    4. driving and charging cars get what their expected active time costs at the preferred
+       intervals (or all that is left, which stretches them);
     5. sites get whatever remains beyond their floor.
 
     Each group's intervals are then stretched just enough to fit what it was given. Parked and
@@ -168,7 +179,10 @@ def plan(
     month_s = 30 * 86400.0
     per_data_usd = 1 / REQUESTS_PER_USD["data"]
 
-    active = (_Stream(vehicles * EXPECTED_ACTIVE_SHARE, intervals.active),)
+    active = (
+        _Stream(vehicles * EXPECTED_DRIVING_SHARE, intervals.active),
+        _Stream(vehicles * EXPECTED_CHARGING_SHARE, intervals.charging),
+    )
     idle = (_Stream(vehicles * EXPECTED_IDLE_SHARE, intervals.idle),)
     site = (_Stream(sites, intervals.site_live), _Stream(sites, intervals.site_info))
     groups = (active, idle, site)
@@ -201,8 +215,10 @@ def plan(
 
     site_floor = SITE_FLOOR_SHARE * available if sites else 0.0
     grant(2, min(wanted[2], site_floor))
-    grant(0, wanted[0])
+    # The idle window is cheap (a few reads after each wake-up) and it is what notices that a
+    # car which just woke is about to drive, so it is served before the fast interval.
     grant(1, wanted[1])
+    grant(0, wanted[0])
     grant(2, wanted[2])
 
     stretches = [
@@ -216,6 +232,7 @@ def plan(
 
     return Plan(
         active=stretch(intervals.active, active_s),
+        charging=stretch(intervals.charging, active_s),
         idle=stretch(intervals.idle, idle_s),
         asleep=intervals.asleep,
         site_live=stretch(intervals.site_live, site_s),

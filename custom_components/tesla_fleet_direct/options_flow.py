@@ -12,6 +12,7 @@ import voluptuous as vol
 from .budget import MONTHLY_CREDIT_USD, PollingIntervals
 
 CONF_ACTIVE_INTERVAL: Final = "active_interval"
+CONF_CHARGING_INTERVAL: Final = "charging_interval"
 CONF_IDLE_INTERVAL: Final = "idle_interval"
 CONF_IDLE_TIMEOUT: Final = "idle_timeout"
 CONF_ASLEEP_INTERVAL: Final = "asleep_interval"
@@ -25,6 +26,7 @@ _INTERVALS: Final[Mapping[str, tuple[str, float, float, float, str, float]]] = {
     # Tesla's realtime data limit and the cost of one request a minute (~$86 a car a month)
     # make 60 s the floor.
     CONF_ACTIVE_INTERVAL: ("active", 60, 3600, 10, "s", 1),
+    CONF_CHARGING_INTERVAL: ("charging", 60, 3600, 10, "s", 1),
     CONF_IDLE_INTERVAL: ("idle", 60, 3600, 10, "s", 1),
     # Shorter than 5 minutes would stop polling mid-stop; longer than an hour keeps cars awake.
     CONF_IDLE_TIMEOUT: ("idle_timeout", 5, 60, 1, "min", 60),

@@ -226,14 +226,22 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         if (wait := self.polling.gate.remaining()) > 0:
             raise VEHICLE_FAILURES.rate_limited_for(wait)
         previous: VehicleSnapshot | None = self.data
-        try:
-            state = await self.reader.state()
-        except RateLimitedError as err:
-            raise VEHICLE_FAILURES.blocked_by(err, self.polling.gate) from err
-        except TeslaFleetError as err:
-            raise self._failed(err) from err
+        skip_check = self._busy(previous)
+        if skip_check:
+            # Driving or charging at the last look: the car is awake, so the state check would
+            # only repeat that (and is billed under one reading). `vehicle_data` answers 408 if
+            # it fell asleep after all.
+            state = ONLINE
+        else:
+            try:
+                state = await self.reader.state()
+            except RateLimitedError as err:
+                raise VEHICLE_FAILURES.blocked_by(err, self.polling.gate) from err
+            except TeslaFleetError as err:
+                raise self._failed(err) from err
         now = time.time()
-        self.last_success_at = now
+        if not skip_check:
+            self.last_success_at = now
         plan = self.polling.plan()
 
         self._log_reachability(previous, state)
@@ -253,7 +261,8 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         try:
             fresh = await self.reader.vehicle_data(sorted(self.endpoints))
         except VehicleUnavailableError:
-            # The car fell asleep between the state check and the data request.
+            # The car fell asleep between the state check (or the last busy poll) and now.
+            self.last_success_at = now
             self._window_start = None
             self.update_interval = timedelta(seconds=plan.asleep)
             return self._keep(previous, "asleep", Activity.ASLEEP)
@@ -261,12 +270,13 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             raise VEHICLE_FAILURES.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:
             raise self._failed(err) from err
+        self.last_success_at = now
         self._last_probe = now
         data = merge_sections(previous.data if previous else {}, fresh)
         activity = activity_of(data)
         if activity in (Activity.DRIVING, Activity.CHARGING):
             self._window_start = now
-            interval = plan.active
+            interval = plan.active if activity is Activity.DRIVING else plan.charging
         else:
             interval = plan.idle
             if self._window_start is not None:
@@ -302,6 +312,15 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
     @property
     def _display_name(self) -> str:
         return str(self.device_info.get("name") or "A car")
+
+    def _busy(self, previous: VehicleSnapshot | None) -> bool:
+        """Whether the last poll found the car driving or charging, and recently."""
+        if previous is None or not previous.online or previous.data_time is None:
+            return False
+        if previous.activity not in (Activity.DRIVING, Activity.CHARGING):
+            return False
+        interval = self.update_interval.total_seconds() if self.update_interval else 0.0
+        return time.time() - previous.data_time <= 2 * interval
 
     def _data_due(self, now: float) -> bool:
         """Whether an online car's data is worth a request now."""
