@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="scenario names to run (default: all)")
     parser.add_argument("--step", type=float, default=DEFAULT_STEP_S, help="virtual s per step")
     parser.add_argument("--sleep-model", choices=SLEEP_MODELS, action="append")
-    parser.add_argument("--no-memory", action="store_true", help="skip tracemalloc (faster)")
+    parser.add_argument("--no-memory", action="store_true", help="leave out the memory figures")
     parser.add_argument("--full-month", action="store_true", help="two cars: 30 days, not 7")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--worker-jobs", help=argparse.SUPPRESS)

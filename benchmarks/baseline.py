@@ -1,9 +1,12 @@
 """The common approach, for comparison: fixed 10-minute state poll + `vehicle_data` whenever
-online, and `live_status` every 60 s. Same API client, same emulator scenario as ours."""
+online, and `live_status` every 60 s. Same API client, same emulator scenario as ours. A command
+is sent at once; what it changed shows with the next scheduled poll."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import contextlib
+from typing import Any
 
 import aiohttp
 
@@ -55,8 +58,23 @@ class BaselinePoller:
         self._site_ids = site_ids
         self._next_vehicle = 0.0
         self._next_site = 0.0
+        # The last `vehicle_data` per car: what a dashboard on this poller would show.
+        self.shown: dict[str, Mapping[str, Any]] = {}
 
-    async def tick(self, now: float) -> None:
+    async def press(self, vin: str, lock: bool) -> None:
+        """Send the door command (a failure just leaves the doors as they were)."""
+        with contextlib.suppress(TeslaFleetError):
+            await self.client.vehicle(vin).command("door_lock" if lock else "door_unlock")
+
+    def shows(self, vin: str, lock: bool) -> bool:
+        """Whether the last read says the doors are locked (`lock`) or unlocked."""
+        vehicle_state = self.shown.get(vin, {}).get("vehicle_state")
+        return isinstance(vehicle_state, Mapping) and vehicle_state.get("locked") is lock
+
+    async def settle(self) -> None:
+        """Nothing: the baseline does not read again after a command."""
+
+    async def step(self, now: float) -> None:
         """Poll the cars every 10 minutes and the sites every minute."""
         if now >= self._next_vehicle:
             self._next_vehicle = now + VEHICLE_INTERVAL_S
@@ -73,6 +91,6 @@ class BaselinePoller:
         api = self.client.vehicle(vin)
         try:
             if (await api.state()).state == "online":
-                await api.vehicle_data(list(Section))
+                self.shown[vin] = (await api.vehicle_data(list(Section))).raw
         except TeslaFleetError:
             pass  # the car fell asleep between the two requests: the poll just misses

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import time
-import tracemalloc
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util.async_ import get_scheduled_timer_handles
 from pytest_homeassistant_custom_component.common import async_fire_time_changed  # type: ignore[import-untyped]
 
@@ -25,7 +25,8 @@ from tests.common import setup_integration
 from . import metrics
 from .baseline import BaselinePoller
 from .jobs import START, Job
-from .scenarios import DAY
+from .memory import PeakRss
+from .scenarios import DAY, Press
 
 
 def _timer_due(hass: HomeAssistant) -> bool:
@@ -41,13 +42,15 @@ def _timer_due(hass: HomeAssistant) -> bool:
 
 @dataclass
 class Samples:
-    """The truth, sampled once a step: when each car charged or drove, and how long it slept."""
+    """The truth, sampled once a step: when each car charged or drove, and how long it slept;
+    and how long each dashboard press took to show on the entity."""
 
     charging: dict[str, list[float]]
     driving: dict[str, list[float]]
     site_times: list[float]
     asleep_s: float = 0.0
     asleep_without_s: float = 0.0
+    round_trips: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,65 @@ class SideRun:
 
     figures: dict[str, Any]
     ledger: list[LedgerEntry]
+
+
+class Side(Protocol):
+    """What the driver needs of ours or the baseline."""
+
+    async def step(self, now: float) -> None:
+        """Do whatever is due at `now` (virtual time)."""
+
+    async def press(self, vin: str, lock: bool) -> None:
+        """Lock or unlock the car's doors from the dashboard."""
+
+    def shows(self, vin: str, lock: bool) -> bool:
+        """Whether the dashboard shows the doors locked (`lock`) or unlocked."""
+
+    async def settle(self) -> None:
+        """Finish whatever the press set off (a confirming poll)."""
+
+
+class Ours:
+    """The integration in Home Assistant: timers fire when due; the lock entity is pressed."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Drive the integration set up as `entry`."""
+        self.hass = hass
+        self.entry = entry
+
+    async def step(self, now: float) -> None:
+        """Fire Home Assistant's timers when one is due."""
+        if not _timer_due(self.hass):
+            return  # nothing scheduled yet: firing would change nothing, only cost
+        async_fire_time_changed(self.hass)
+        # Background too: a refresh still in flight at the next tick would see its client
+        # timeout fire on virtual time.
+        await self.hass.async_block_till_done(wait_background_tasks=True)
+
+    def _lock_entity(self, vin: str) -> str:
+        registry = er.async_get(self.hass)
+        for entity in er.async_entries_for_config_entry(registry, self.entry.entry_id):
+            if entity.domain == "lock" and entity.unique_id.endswith(f"-{vin}-doors"):
+                return entity.entity_id
+        raise LookupError(f"no door lock for {vin}")
+
+    async def press(self, vin: str, lock: bool) -> None:
+        """The lock entity's action, as a dashboard button calls it."""
+        await self.hass.services.async_call(
+            "lock",
+            "lock" if lock else "unlock",
+            {"entity_id": self._lock_entity(vin)},
+            blocking=True,
+        )
+
+    def shows(self, vin: str, lock: bool) -> bool:
+        """The lock entity's state."""
+        state = self.hass.states.get(self._lock_entity(vin))
+        return state is not None and state.state == ("locked" if lock else "unlocked")
+
+    async def settle(self) -> None:
+        """Wait for the confirming poll the command started."""
+        await self.hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job) -> SideRun:
@@ -68,44 +130,30 @@ async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job)
     untouched = World(scenario, Clock())
     await emu.start("127.0.0.1", 0)
     session: aiohttp.ClientSession | None = None
-    cpu = 0.0
-    if job.measure_memory:
-        tracemalloc.start()
-        tracemalloc.reset_peak()
+    memory = PeakRss() if job.measure_memory else None
     try:
         began = time.process_time()
+        side: Side
         if job.side == "ours":
             entry = await setup_integration(hass, emu)
             # Set-up may leave requests in flight as background tasks; finish them before
             # virtual time moves, or their client timeouts would fire.
             await hass.async_block_till_done(wait_background_tasks=True)
-
-            async def tick(now: float) -> None:
-                if not _timer_due(hass):
-                    return  # nothing scheduled yet: firing would change nothing, only cost
-                async_fire_time_changed(hass)
-                # Background too: a refresh still in flight at the next tick would see its
-                # client timeout fire on virtual time.
-                await hass.async_block_till_done(wait_background_tasks=True)
-
-            step: Callable[[float], Awaitable[None]] = tick
+            side = Ours(hass, entry)
         else:
             session = aiohttp.ClientSession()
-            poller = BaselinePoller(session, emu, job.scenario.vins, job.scenario.site_ids)
-            step = poller.tick
-            await step(start)
-        cpu += time.process_time() - began
+            side = BaselinePoller(session, emu, job.scenario.vins, job.scenario.site_ids)
+            await side.step(start)
+        cpu = time.process_time() - began
         samples, step_cpu = await _drive(
-            freezer=freezer, job=job, emu=emu, untouched=untouched, step=step, start=start
+            freezer=freezer, job=job, emu=emu, untouched=untouched, side=side, start=start
         )
         cpu += step_cpu
-        peak = tracemalloc.get_traced_memory()[1] if job.measure_memory else 0
+        peak = (memory.peak_mb(), memory.growth_mb()) if memory else (0.0, 0.0)
         if job.side == "ours":
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done()
     finally:
-        if job.measure_memory:
-            tracemalloc.stop()
         if session is not None:
             await session.close()
         await emu.stop()
@@ -120,13 +168,16 @@ async def _drive(
     job: Job,
     emu: Emulator,
     untouched: World,
-    step: Callable[[float], Awaitable[None]],
+    side: Side,
     start: float,
 ) -> tuple[Samples, float]:
     """Move virtual time step by step; only the side's own work counts as CPU."""
     vins = job.scenario.vins
     samples = Samples({v: [] for v in vins}, {v: [] for v in vins}, [])
     actions = sorted(job.scenario.actions, key=lambda a: a.at)
+    presses = sorted(job.scenario.presses, key=lambda p: p.at)
+    # A press that had not shown when its request finished: (press, virtual time pressed).
+    pending: tuple[Press, float] | None = None
     cpu = 0.0
     steps = int(job.duration_s // job.step_s)
     for _ in range(steps):
@@ -138,7 +189,19 @@ async def _drive(
                 world.advance()
                 setattr(world.vehicles[action.vin], action.attribute, action.value)
         began = time.process_time()
-        await step(now)
+        if pending is None and presses and start + presses[0].at <= now:
+            press = presses.pop(0)
+            shown = await _press(freezer, emu, side, press, job.scenario.latency_s)
+            if shown is None:
+                pending = (press, now)
+            else:
+                samples.round_trips.append(shown)
+        else:
+            await side.step(now)
+            if pending is not None and side.shows(pending[0].vin, pending[0].lock):
+                # Shown by a later poll: the wait is virtual time.
+                samples.round_trips.append(now - pending[1])
+                pending = None
         cpu += time.process_time() - began
         emu.world.advance()
         untouched.advance()
@@ -156,6 +219,41 @@ async def _drive(
     return samples, cpu
 
 
+async def _press(
+    freezer: FrozenDateTimeFactory, emu: Emulator, side: Side, press: Press, latency_s: float
+) -> float | None:
+    """Press, with every request taking `latency_s` of virtual time; the seconds until the
+    entity showed the new state, or None if it had not when the request was done.
+
+    The emulator's latency is an `asyncio.sleep`, and the harness's clock is frozen, so time is
+    moved on in 10 ms steps while the press is in flight (and the entity looked at each step).
+    """
+    fault = emu.faults.inject("*", None, count=10**9, latency=latency_s) if latency_s else None
+    pressed = time.time()
+
+    async def press_and_settle() -> None:
+        await side.press(press.vin, press.lock)
+        await side.settle()
+
+    task = asyncio.ensure_future(press_and_settle())
+    shown: float | None = None
+    try:
+        while not task.done():
+            for _ in range(50):
+                await asyncio.sleep(0)
+            if shown is None and side.shows(press.vin, press.lock):
+                shown = time.time() - pressed
+            if not task.done():
+                freezer.tick(0.01)
+        await task
+    finally:
+        if fault is not None:
+            emu.faults.rules.remove(fault)
+    if shown is None and side.shows(press.vin, press.lock):
+        shown = time.time() - pressed
+    return shown
+
+
 def _age_stats(name: str, values: list[float]) -> dict[str, float | None]:
     return {
         f"{name}_mean_s": _round(metrics.mean(values)),
@@ -165,11 +263,17 @@ def _age_stats(name: str, values: list[float]) -> dict[str, float | None]:
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+    return None if value is None else round(value, 2)
 
 
 def figures(
-    job: Job, emu: Emulator, samples: Samples, *, start: float, cpu: float, peak: int
+    job: Job,
+    emu: Emulator,
+    samples: Samples,
+    *,
+    start: float,
+    cpu: float,
+    peak: tuple[float, float],
 ) -> dict[str, Any]:
     """Everything the report shows for one side, computed from the ledger and the samples."""
     entries = list(emu.ledger.entries)
@@ -192,6 +296,7 @@ def figures(
     return {
         "scenario": job.scenario.name,
         "scale": job.scenario.scale,
+        "costed": job.scenario.costed,
         "side": job.side,
         "sleep_model": job.sleep_model,
         "days": round(days, 4),
@@ -214,6 +319,11 @@ def figures(
         **_age_stats("battery_age_charging", battery),
         **_age_stats("location_age_driving", location),
         **_age_stats("site_power_age", site),
+        **_age_stats("command_round_trip", samples.round_trips),
+        "command_presses_shown": len(samples.round_trips),
+        "command_presses": len(job.scenario.presses),
         "cpu_seconds": round(cpu, 3),
-        "peak_memory_mb": round(peak / 1e6, 2),
+        # The process's peak resident size during the job, and how far it rose above the start.
+        "peak_memory_mb": round(peak[0], 1),
+        "memory_growth_mb": round(peak[1], 1),
     }

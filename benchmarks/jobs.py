@@ -30,7 +30,11 @@ class Job:
     @property
     def duration_s(self) -> float:
         """Simulated seconds."""
-        return self.seconds if self.seconds is not None else self.scenario.days * DAY
+        if self.seconds is not None:
+            return self.seconds
+        if self.scenario.duration_s is not None:
+            return self.scenario.duration_s
+        return self.scenario.days * DAY
 
 
 JOBS: list[Job] = []

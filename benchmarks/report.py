@@ -23,8 +23,11 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("location age driving p95 s", "location_age_driving_p95_s", "{:.0f}"),
     ("site power age p50 s", "site_power_age_p50_s", "{:.0f}"),
     ("site power age p95 s", "site_power_age_p95_s", "{:.0f}"),
+    ("command round trip mean s", "command_round_trip_mean_s", "{:.2f}"),
+    ("command round trip p95 s", "command_round_trip_p95_s", "{:.2f}"),
     ("CPU s", "cpu_seconds", "{:.2f}"),
-    ("peak memory MB", "peak_memory_mb", "{:.1f}"),
+    ("peak memory MB (process)", "peak_memory_mb", "{:.1f}"),
+    ("memory growth MB", "memory_growth_mb", "{:.1f}"),
 )
 
 COSTS = ("cost_usd_per_month", "cost_usd_per_month_state_billed")
@@ -103,6 +106,14 @@ def targets(records: Sequence[dict[str, Any]]) -> list[str]:
                     f"[{model}] two cars month {key}: ${ours[key]:.2f} (target <= $10)"
                     for key in COSTS
                 )
+            if ours.get("command_presses"):
+                out.append(
+                    f"[{model}] {name}: press to entity shown, mean "
+                    f"{_cell(ours['command_round_trip_mean_s'], '{:.2f}')}s vs "
+                    f"{_cell(base['command_round_trip_mean_s'], '{:.2f}')}s "
+                    f"({ours['command_presses_shown']}/{ours['command_presses']} presses shown; "
+                    f"baseline {base['command_presses_shown']}/{base['command_presses']})"
+                )
             if name == "sentry day":
                 out.extend(
                     f"[{model}] sentry day {key}: ours/baseline "
@@ -116,7 +127,7 @@ def targets(records: Sequence[dict[str, Any]]) -> list[str]:
                     f"({_ratio(a, b)}, target <= 0.5x)"
                 )
         for key in ("cost_usd_per_month", "cost_usd_per_month_state_billed"):
-            costed = [r for r in rows if not r.get("scale")]
+            costed = [r for r in rows if not r.get("scale") and r["ours"].get("costed", True)]
             ours_sum = sum(r["ours"][key] for r in costed)
             base_sum = sum(r["baseline"][key] for r in costed)
             out.append(

@@ -24,6 +24,15 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Press:
+    """Lock (or unlock) a car's doors from the dashboard at an offset from the start."""
+
+    at: float
+    vin: str
+    lock: bool
+
+
+@dataclass(frozen=True)
 class BenchScenario:
     """One scenario: the emulator document (times relative to midnight) and how long it runs."""
 
@@ -33,8 +42,15 @@ class BenchScenario:
     sites: tuple[dict[str, Any], ...] = ()
     events: tuple[dict[str, Any], ...] = ()
     actions: tuple[Action, ...] = ()
+    presses: tuple[Press, ...] = ()
     # Scale runs measure Home Assistant's cost only; their costs are not summed.
     scale: bool = False
+    # False: a measurement scenario whose costs are left out of the summed-cost target.
+    costed: bool = True
+    # Fixed emulator latency (real seconds per request), for the command round trip.
+    latency_s: float = 0.0
+    # Shorter than `days` (simulated seconds), for a measurement that needs only hours.
+    duration_s: float | None = None
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -242,6 +258,23 @@ def scale(vehicles: int, sites: int = 5) -> BenchScenario:
     )
 
 
+def command_round_trip() -> BenchScenario:
+    """An awake car (someone in it) locked and unlocked from the dashboard every 13 minutes for
+    two hours, with every request to the emulator taking 100 ms."""
+    # Someone in the car unlocked it: the first press locks.
+    presses = tuple(Press(5 * 60 + n * 13 * 60, vin(1), lock=n % 2 == 0) for n in range(9))
+    return BenchScenario(
+        "command round trip",
+        1,
+        (car(1, asleep_at_start=False),),
+        events=({"kind": "user_present", "vin": vin(1), "at": "+0", "until": _at(2.5 * HOUR)},),
+        presses=presses,
+        costed=False,
+        latency_s=0.1,
+        duration_s=2.5 * HOUR,
+    )
+
+
 def all_scenarios(*, full_month: bool = False) -> list[BenchScenario]:
     """Every scenario the benchmark runs, in report order."""
     return [
@@ -251,6 +284,7 @@ def all_scenarios(*, full_month: bool = False) -> list[BenchScenario]:
         road_trip(),
         solar_home(),
         two_cars(30 if full_month else 7),
+        command_round_trip(),
         scale(1),
         scale(10),
         scale(50),

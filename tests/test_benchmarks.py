@@ -12,7 +12,7 @@ from benchmarks import metrics
 from benchmarks.harness import run_job
 from benchmarks.jobs import START, Job
 from benchmarks.report import pair_results, table
-from benchmarks.scenarios import BenchScenario, car, vin
+from benchmarks.scenarios import BenchScenario, car, command_round_trip, vin
 from fleet_emulator.ledger import REQUESTS_PER_DOLLAR
 
 # Awake and charging from the start: both sides have data to fetch at once.
@@ -72,3 +72,25 @@ async def test_slice_figures_come_from_the_ledger(
     assert [r["scenario"] for r in records] == ["charging slice"]
     assert set(records[0]) >= {"ours", "baseline"}
     assert "battery age charging p50 s" in table(records)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_command_round_trip_is_timed_from_press_to_entity(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Half an hour of the command scenario (presses at 5 and 18 minutes): ours shows the new
+    lock state once Tesla answers (at least one 100 ms request, well under a second); the
+    baseline only with its next 10-minute poll."""
+    scenario = command_round_trip()
+    figures = {}
+    for side in ("ours", "baseline"):
+        job = Job(scenario, "modern", side, seconds=1800, measure_memory=False)
+        run = await run_job(hass, freezer, job)
+        figures[side] = run.figures
+        commands = [e for e in run.ledger if "/command/door_" in e.path]
+        assert len(commands) == 2
+    ours, baseline = figures["ours"], figures["baseline"]
+    assert ours["command_presses_shown"] == baseline["command_presses_shown"] == 2
+    assert scenario.latency_s <= ours["command_round_trip_mean_s"] < 1.0
+    # Pressed at 5 min (shown with the 10-min poll) and at 18 min (shown at 20 min).
+    assert baseline["command_round_trip_mean_s"] == pytest.approx((300 + 120) / 2, abs=2)
