@@ -74,6 +74,21 @@ async def test_charging_battery_level_never_more_than_one_fast_interval_behind(
     assert vehicle_requests(emulator)["wake"] == 0
 
 
+async def test_drive_starting_late_in_the_idle_window_is_caught_as_it_closes(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """Read at once when the car is found awake, then once more as the idle window closes:
+    a drive that began in between shows then, not at the half-hourly look much later."""
+    rig = await make_rig(hass, emulator, intervals=PollingIntervals(idle=900))
+    assert rig.coordinator.data.activity is Activity.IDLE
+    await tick(hass, freezer, 600)
+    car = emulator.vehicle(M3)
+    car.start_drive((37.39, -122.15), until=time.time() + 3600)
+    await tick(hass, freezer, 301)  # the window (15 min) has just closed
+    assert rig.coordinator.data.activity is Activity.DRIVING
+    assert vehicle_requests(emulator)["data"] == 2
+
+
 async def test_busy_car_is_read_without_a_state_check_each_time(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
 ) -> None:

@@ -2,9 +2,8 @@
 
 Pure arithmetic, no Home Assistant: the account's spend so far, what its cars are doing and the
 user's preferred intervals go in; the intervals that keep the projected month within the budget
-come out. Energy sites are promised a floor share; then the idle window after a car wakes up
-(cheap, and what notices a drive starting), then driving and charging cars, and last the rest
-of the sites' wishes. The coordinators
+come out. Energy sites are promised a floor share; then cars (driving, charging and the idle
+window after a car wakes up, stretched alike), and last the rest of the sites' wishes. The coordinators
 ask again after every poll, so an unusually busy week slows polling down for the rest of the
 month and a quiet one speeds it up again.
 """
@@ -164,11 +163,10 @@ def plan(
     1. every kind of poll is first guaranteed one request per `MAX_INTERVAL_S` (so nothing is
        ever left without any update);
     2. energy sites are promised `SITE_FLOOR_SHARE` of the money, so their entities keep moving;
-    3. online cars inside their idle window (a few reads after each wake-up: what notices that
-       a car is about to drive);
-    4. driving and charging cars get what their expected active time costs at the preferred
-       intervals (or all that is left, which stretches them);
-    5. sites get whatever remains beyond their floor.
+    3. cars get what their expected month costs at the preferred intervals (driving, charging
+       and the idle window after each wake-up, which notices a drive starting), or all that is
+       left, which stretches those intervals alike;
+    4. sites get whatever remains beyond their floor.
 
     Each group's intervals are then stretched just enough to fit what it was given. Parked and
     sleeping cars cost nothing beyond the idle window, and the coordinators ask again after
@@ -179,13 +177,13 @@ def plan(
     month_s = 30 * 86400.0
     per_data_usd = 1 / REQUESTS_PER_USD["data"]
 
-    active = (
+    cars = (
         _Stream(vehicles * EXPECTED_DRIVING_SHARE, intervals.active),
         _Stream(vehicles * EXPECTED_CHARGING_SHARE, intervals.charging),
+        _Stream(vehicles * EXPECTED_IDLE_SHARE, intervals.idle),
     )
-    idle = (_Stream(vehicles * EXPECTED_IDLE_SHARE, intervals.idle),)
     site = (_Stream(sites, intervals.site_live), _Stream(sites, intervals.site_info))
-    groups = (active, idle, site)
+    groups = (cars, site)
 
     # State checks are free under the default reading; if billed they cannot be stretched
     # (they are what notices a car waking up), so they come off the top.
@@ -214,26 +212,23 @@ def plan(
         left -= extra
 
     site_floor = SITE_FLOOR_SHARE * available if sites else 0.0
-    grant(2, min(wanted[2], site_floor))
-    # The idle window is cheap (a few reads after each wake-up) and it is what notices that a
-    # car which just woke is about to drive, so it is served before the fast interval.
-    grant(1, wanted[1])
+    grant(1, min(wanted[1], site_floor))
     grant(0, wanted[0])
-    grant(2, wanted[2])
+    grant(1, wanted[1])
 
     stretches = [
         _ceiling_stretch(g) if paused else _stretch_for(g, granted[i], remaining_s)
         for i, g in enumerate(groups)
     ]
-    active_s, idle_s, site_s = stretches
+    cars_s, site_s = stretches
 
     def stretch(seconds: float, factor: float) -> float:
         return min(seconds * factor, MAX_INTERVAL_S) if not paused else MAX_INTERVAL_S
 
     return Plan(
-        active=stretch(intervals.active, active_s),
-        charging=stretch(intervals.charging, active_s),
-        idle=stretch(intervals.idle, idle_s),
+        active=stretch(intervals.active, cars_s),
+        charging=stretch(intervals.charging, cars_s),
+        idle=stretch(intervals.idle, cars_s),
         asleep=intervals.asleep,
         site_live=stretch(intervals.site_live, site_s),
         site_info=stretch(intervals.site_info, site_s),

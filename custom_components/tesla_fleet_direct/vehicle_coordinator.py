@@ -158,6 +158,8 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         # online or was sent a command. Data requests stop `idle_timeout` after it.
         self._window_start: float | None = None
         self._last_probe: float | None = None
+        # A read is due at the end of the idle window whatever the clock says by then.
+        self._closing_look = False
         self.last_success_at: float | None = None
         # What the products list said; all that is known without the data scope.
         self._initial_state = initial_state
@@ -247,6 +249,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         self._log_reachability(previous, state)
         if state != ONLINE:
             self._window_start = None
+            self._closing_look = False
             self.update_interval = timedelta(seconds=plan.asleep)
             return self._keep(previous, state, Activity.ASLEEP)
 
@@ -280,9 +283,16 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         else:
             interval = plan.idle
             if self._window_start is not None:
-                # Poll no later than the end of the idle window, so the car is let go on time.
                 window_left = self._window_start + self.polling.intervals.idle_timeout - now
-                interval = min(interval, max(window_left, 1.0))
+                if window_left <= 0:
+                    # The closing look found the car parked: quiet now, so it can sleep.
+                    self._window_start = None
+                    interval = plan.asleep
+                elif window_left <= interval:
+                    # One last look as the window closes: a drive that began since the last
+                    # read (the car was woken to be driven) is caught here, not much later.
+                    interval = window_left
+                    self._closing_look = True
         self.update_interval = timedelta(seconds=interval)
         snapshot = VehicleSnapshot(state=state, activity=activity, data=data, data_time=now)
         self._note_software_version(snapshot)
@@ -325,6 +335,9 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
     def _data_due(self, now: float) -> bool:
         """Whether an online car's data is worth a request now."""
         idle_timeout = self.polling.intervals.idle_timeout
+        if self._closing_look:
+            self._closing_look = False
+            return True
         if self._window_start is not None and now - self._window_start < idle_timeout:
             return True
         # A car that stays online long after its window may be driving without our noticing
