@@ -135,7 +135,7 @@ async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job)
         began = time.process_time()
         side: Side
         if job.side == "ours":
-            entry = await setup_integration(hass, emu)
+            entry = await setup_integration(hass, emu, options=job.scenario.options)
             # Set-up may leave requests in flight as background tasks; finish them before
             # virtual time moves, or their client timeouts would fire.
             await hass.async_block_till_done(wait_background_tasks=True)

@@ -121,7 +121,7 @@ def targets(records: Sequence[dict[str, Any]]) -> list[str]:
                     for key in COSTS
                 )
             a, b = ours["battery_age_charging_p50_s"], base["battery_age_charging_p50_s"]
-            if a is not None and b is not None:
+            if a is not None and b is not None and ours.get("costed", True):
                 out.append(
                     f"[{model}] {name} battery age charging p50: {a:.0f}s vs {b:.0f}s "
                     f"({_ratio(a, b)}, target <= 0.5x)"

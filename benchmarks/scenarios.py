@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 HOUR = 3600.0
@@ -51,6 +51,8 @@ class BenchScenario:
     latency_s: float = 0.0
     # Shorter than `days` (simulated seconds), for a measurement that needs only hours.
     duration_s: float | None = None
+    # The integration's options (Configure) for ours; the defaults when empty.
+    options: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -169,6 +171,24 @@ def commuter() -> BenchScenario:
     )
 
 
+# The cheapest settings the options allow short of turning polling off: every read 10 min
+# apart, data requests stop 5 min after parking, a state check every 30 min.
+LOWEST_COST_OPTIONS = {
+    "active_interval": 600,
+    "charging_interval": 600,
+    "idle_interval": 600,
+    "idle_timeout": 5,
+    "asleep_interval": 1800,
+}
+
+
+def commuter_lowest_cost() -> BenchScenario:
+    """The commuter day with the lowest-cost settings (README's cost table)."""
+    return replace(
+        commuter(), name="commuter, lowest cost", options=LOWEST_COST_OPTIONS, costed=False
+    )
+
+
 def sentry_day() -> BenchScenario:
     """As commuter, but Sentry mode on for the 9 h parked at work (the car stays online)."""
     arrive = 8 * HOUR + 20 * 60
@@ -279,6 +299,7 @@ def all_scenarios(*, full_month: bool = False) -> list[BenchScenario]:
     """Every scenario the benchmark runs, in report order."""
     return [
         commuter(),
+        commuter_lowest_cost(),
         sentry_day(),
         parked_week(),
         road_trip(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 import time
 from typing import Any
@@ -70,6 +70,7 @@ def create_entry(
     *,
     scopes: Sequence[str] | None = None,
     account_id: str = "owner",
+    options: Mapping[str, Any] | None = None,
 ) -> MockConfigEntry:
     """An entry for an emulator account with freshly minted tokens, added but not set up."""
     tokens = emulator.mint_tokens(account_id, list(scopes) if scopes is not None else None)
@@ -80,6 +81,7 @@ def create_entry(
         title=account.full_name if "user_data" in granted else DEFAULT_TITLE,
         unique_id=account.sub,
         data=entry_data(emulator, tokens, account.region),
+        options=dict(options or {}),
         version=1,
     )
     entry.add_to_hass(hass)
@@ -92,10 +94,11 @@ async def setup_integration(
     *,
     scopes: Sequence[str] | None = None,
     account_id: str = "owner",
+    options: Mapping[str, Any] | None = None,
 ) -> MockConfigEntry:
     """A signed-in Tesla account (all scopes unless `scopes`), set up against the emulator."""
     await async_setup_domain(hass, emulator)
-    entry = create_entry(hass, emulator, scopes=scopes, account_id=account_id)
+    entry = create_entry(hass, emulator, scopes=scopes, account_id=account_id, options=options)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
