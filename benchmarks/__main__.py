@@ -29,12 +29,12 @@ def plan_jobs(
     step_s: float,
     *,
     memory: bool,
-    full_month: bool = False,
+    week: bool = False,
 ) -> list[Job]:
     """Every (scenario, sleep model, side); scale runs only under the last model given."""
     return [
         Job(scenario, model, side, step_s=step_s, measure_memory=memory)
-        for scenario in all_scenarios(full_month=full_month)
+        for scenario in all_scenarios(week=week)
         if not only or scenario.name in only
         for model in (models if not scenario.scale else models[-1:])
         for side in SIDES
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step", type=float, default=DEFAULT_STEP_S, help="virtual s per step")
     parser.add_argument("--sleep-model", choices=SLEEP_MODELS, action="append")
     parser.add_argument("--no-memory", action="store_true", help="leave out the memory figures")
-    parser.add_argument("--full-month", action="store_true", help="two cars: 30 days, not 7")
+    parser.add_argument("--week", action="store_true", help="two cars: 7 days, not 30")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--worker-jobs", help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         args.sleep_model or list(SLEEP_MODELS),
         args.step,
         memory=not args.no_memory,
-        full_month=args.full_month,
+        week=args.week,
     )
     if args.worker_jobs is not None:
         picked = [jobs[int(i)] for i in args.worker_jobs.split(",")]
