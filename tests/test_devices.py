@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+import time
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
@@ -14,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
+from custom_components.tesla_fleet_direct.budget import PollingIntervals
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from fleet_emulator import Emulator
 from fleet_emulator.scenario import AccountSpec
@@ -47,10 +49,13 @@ async def test_car_leaving_and_rejoining_the_account(
     freezer.tick(timedelta(hours=6, seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    emulator.vehicle(MY).wake_now()  # someone got in: the car is online when first polled
-    freezer.tick(timedelta(seconds=3))  # the new car's first poll, once its entities exist
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    # Someone got in: the car is online from now on, seen at the latest by the state check on
+    # the account's next mark (within 1.5 intervals).
+    emulator.vehicle(MY).user_enters(time.time() + 3600)
+    for _ in range(2):
+        freezer.tick(timedelta(seconds=0.75 * PollingIntervals().asleep + 1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
     assert devices.async_get_device_by_identifier((DOMAIN, MY), entry.entry_id)
     battery = next(
         e.entity_id

@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.tesla_fleet_direct.budget import PollingIntervals
 from custom_components.tesla_fleet_direct.options_flow import (
     CONF_ACTIVE_INTERVAL,
     CONF_MONTHLY_BUDGET,
@@ -146,8 +147,9 @@ async def test_sleeping_car_shows_restored_values_after_restart(
     assert not any(p.endswith((f"{M3}/vehicle_data", "wake_up")) for p in paths)
 
     car = emulator.vehicle(M3)
-    car.wake_now()
-    await _tick(hass, freezer, 601)  # the next state check of a sleeping car
+    car.user_enters(time.time() + 3600)
+    # The next state check of a sleeping car, on the account's next mark (within 1.5 intervals).
+    await _tick(hass, freezer, 1.5 * PollingIntervals().asleep + 1)
     state = hass.states.get(battery)
     assert state is not None
     assert float(state.state) == pytest.approx(emulator.vehicle(M3).battery_level, abs=1)

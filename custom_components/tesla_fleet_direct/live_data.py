@@ -30,6 +30,7 @@ from .energy_sites import ENERGY_READ_SCOPE, EnergySiteFleet
 from .options_flow import budget_from_options, intervals_from_options
 from .polling import AccountPolling
 from .vehicle_coordinator import ClientVehicleReader, TeslaVehicleCoordinator
+from .vehicle_states import AccountVehicleStates
 
 # How often the products list is read to notice cars and energy sites that joined or left the
 # account (4 data requests a day).
@@ -85,12 +86,15 @@ def async_setup_vehicles(
 ) -> VehicleFleet:
     """A coordinator per car in the products list; more as cars join the account."""
 
+    # One vehicle-list read answers every car's state check at the same mark.
+    states = AccountVehicleStates(client.vehicles)
+
     def create(product: Mapping[str, Any]) -> TeslaVehicleCoordinator:
         vin = str(product["vin"])
         return TeslaVehicleCoordinator(
             hass,
             entry,
-            ClientVehicleReader(client.vehicle(vin)),
+            ClientVehicleReader(client.vehicle(vin), states),
             vin=vin,
             account_id=account_id,
             device_info=vehicle_device_info(vin, product),

@@ -28,6 +28,7 @@ from .budget import Activity
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
 from .update_failures import VEHICLE_FAILURES
+from .vehicle_states import AccountVehicleStates, seconds_to_mark
 
 ONLINE = "online"
 OFFLINE = "offline"
@@ -56,12 +57,16 @@ class VehicleReader(Protocol):
 class ClientVehicleReader:
     """`VehicleReader` over the client's `VehicleApi` (never its wake-up or commands)."""
 
-    def __init__(self, api: VehicleApi) -> None:
-        """Read the car `api` addresses."""
+    def __init__(self, api: VehicleApi, states: AccountVehicleStates | None = None) -> None:
+        """Read the car `api` addresses; its state from the account's shared list if given."""
         self._api = api
+        self._states = states
 
     async def state(self) -> str:
-        """The free state check; never wakes the car."""
+        """The state check; never wakes the car. From the vehicle list the account's cars
+        share, or the car's own endpoint when the list does not name it."""
+        if self._states is not None and (known := await self._states.state_of(self._api.vin)):
+            return known
         return (await self._api.state()).state
 
     async def vehicle_data(self, endpoints: Collection[str]) -> Mapping[str, Any]:
@@ -250,7 +255,8 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         if state != ONLINE:
             self._window_start = None
             self._closing_look = False
-            self.update_interval = timedelta(seconds=plan.asleep)
+            # On the account's shared marks: one vehicle-list read serves every sleeping car.
+            self.update_interval = timedelta(seconds=seconds_to_mark(plan.asleep, now))
             return self._keep(previous, state, Activity.ASLEEP)
 
         if previous is None or not previous.online:
@@ -258,7 +264,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             self._window_start = now
         if not self._data_due(now) or plan.paused:
             # Parked past the idle window: stay quiet so the car can fall asleep.
-            self.update_interval = timedelta(seconds=plan.asleep)
+            self.update_interval = timedelta(seconds=seconds_to_mark(plan.asleep, now))
             return self._keep(previous, state, Activity.IDLE)
 
         try:
@@ -267,7 +273,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             # The car fell asleep between the state check (or the last busy poll) and now.
             self.last_success_at = now
             self._window_start = None
-            self.update_interval = timedelta(seconds=plan.asleep)
+            self.update_interval = timedelta(seconds=seconds_to_mark(plan.asleep, now))
             return self._keep(previous, "asleep", Activity.ASLEEP)
         except RateLimitedError as err:
             raise VEHICLE_FAILURES.blocked_by(err, self.polling.gate) from err
@@ -287,7 +293,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
                 if window_left <= 0:
                     # The closing look found the car parked: quiet now, so it can sleep.
                     self._window_start = None
-                    interval = plan.asleep
+                    interval = seconds_to_mark(plan.asleep, now)
                 elif window_left <= interval:
                     # One last look as the window closes: a drive that began since the last
                     # read (the car was woken to be driven) is caught here, not much later.
