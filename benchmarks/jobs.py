@@ -12,7 +12,7 @@ from .scenarios import DAY, BenchScenario
 
 # A fixed June midnight in the cars' and sites' zone: reproducible, and a long sunny day.
 START = datetime(2027, 6, 1, 0, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
-DEFAULT_STEP_S = 60.0
+DEFAULT_STEP_S = 30.0
 SIDES = ("ours", "baseline")
 
 

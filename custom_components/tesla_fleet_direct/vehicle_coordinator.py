@@ -165,6 +165,8 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         self._last_probe: float | None = None
         # A read is due at the end of the idle window whatever the clock says by then.
         self._closing_look = False
+        # The first look at a car still online after its window comes sooner than later ones.
+        self._first_quiet_look = False
         self.last_success_at: float | None = None
         # What the products list said; all that is known without the data scope.
         self._initial_state = initial_state
@@ -293,6 +295,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
                 if window_left <= 0:
                     # The closing look found the car parked: quiet now, so it can sleep.
                     self._window_start = None
+                    self._first_quiet_look = True
                     interval = seconds_to_mark(plan.asleep, now)
                 elif window_left <= interval:
                     # One last look as the window closes: a drive that began since the last
@@ -346,10 +349,14 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             return True
         if self._window_start is not None and now - self._window_start < idle_timeout:
             return True
-        # A car that stays online long after its window may be driving without our noticing
-        # (it never slept, so it never "came online"): look again, rarely enough that a
-        # parked car still gets a full idle timeout of quiet to fall asleep.
-        if self._last_probe is None or now - self._last_probe >= 2 * idle_timeout:
+        # A car still online a full idle timeout after the last read should be asleep by now
+        # unless something keeps it awake (plugged in and charging, Sentry, someone in it), and
+        # it may have slept and woken between two state checks unseen: look once then, and
+        # every two idle timeouts after, rarely enough that a parked car still gets a full
+        # idle timeout of quiet to fall asleep.
+        quiet = idle_timeout if self._first_quiet_look else 2 * idle_timeout
+        if self._last_probe is None or now - self._last_probe >= quiet:
+            self._first_quiet_look = False
             return True
         return False
 
