@@ -9,7 +9,6 @@ import pytest
 
 from custom_components.tesla_fleet_direct.budget import (
     COMMAND_RESERVE,
-    EXPECTED_ACTIVE_SHARE,
     EXPECTED_CHARGING_SHARE,
     EXPECTED_DRIVING_SHARE,
     EXPECTED_IDLE_SHARE,
@@ -98,9 +97,9 @@ def _projected_usd(
             + EXPECTED_IDLE_SHARE / current.idle
         )
     )
-    if billed:
-        asleep = 1 - EXPECTED_ACTIVE_SHARE - EXPECTED_IDLE_SHARE
-        cars += vehicles * asleep * seconds / current.asleep
+    if billed and vehicles:
+        # One shared vehicle-list read per interval, and a check per idle-window read.
+        cars += seconds / current.asleep + vehicles * EXPECTED_IDLE_SHARE * seconds / current.idle
     return spent_usd + (cars + _site_requests(current, sites, seconds)) / 500
 
 

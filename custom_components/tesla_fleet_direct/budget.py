@@ -186,11 +186,13 @@ def plan(
     groups = (cars, site)
 
     # State checks are free under the default reading; if billed they cannot be stretched
-    # (they are what notices a car waking up), so they come off the top.
+    # (they are what notices a car waking up), so they come off the top: one vehicle-list read
+    # per interval answers for all sleeping cars, plus one check per read in an idle window
+    # (busy cars are read without one).
     fixed = 0.0
-    if state_checks_billed:
-        asleep_share = 1 - EXPECTED_ACTIVE_SHARE - EXPECTED_IDLE_SHARE
-        fixed = vehicles * asleep_share * remaining_s / intervals.asleep
+    if state_checks_billed and vehicles:
+        fixed = remaining_s / intervals.asleep
+        fixed += vehicles * EXPECTED_IDLE_SHARE * remaining_s / intervals.idle
 
     wanted_month = sum(_cost(g, 1.0, month_s) for g in groups) + fixed * month_s / remaining_s
     budget_needed = wanted_month * per_data_usd / (1 - COMMAND_RESERVE)
