@@ -27,7 +27,6 @@ COMMAND_RESERVE: Final = 0.1
 # charging 2.4 h a day, online and idle about an hour a day (the idle window after each activity).
 EXPECTED_DRIVING_SHARE: Final = 0.05
 EXPECTED_CHARGING_SHARE: Final = 0.10
-EXPECTED_ACTIVE_SHARE: Final = EXPECTED_DRIVING_SHARE + EXPECTED_CHARGING_SHARE
 EXPECTED_IDLE_SHARE: Final = 0.04
 # Share of the (remaining) budget energy sites are promised even when cars could use it all, so
 # energy entities keep updating; sites that need less leave the rest to the cars.
