@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import signal
 import sys
+import time
 
+from .clock import StartTimeError, parse_start
 from .emulator import Emulator
 
 
@@ -19,11 +21,21 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--auto-approve", action="store_true", help="approve consent pages without asking"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--start",
+        help="begin at this moment instead of now: epoch seconds, ISO 8601, or 'HH:MM' "
+        "(Pacific; 'HH:MM Area/City' for another zone); default: $FLEET_EMULATOR_START",
+    )
+    args = parser.parse_args(argv)
+    try:
+        args.start = parse_start(args.start, time.time()) if args.start else None
+    except StartTimeError as err:
+        parser.error(str(err))
+    return args
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    emulator = Emulator(args.scenario)
+    emulator = Emulator(args.scenario, start=args.start)
     if args.auto_approve:
         emulator.auto_approve = True
     await emulator.start(args.host, args.port)

@@ -37,9 +37,15 @@ ALL_USER_SCOPES = (
 class Emulator:
     """A local Tesla: OAuth server, regional Fleet API, simulated cars and sites."""
 
-    def __init__(self, scenario: Scenario | str | Path | None = None) -> None:
-        """Load the scenario (a `Scenario`, a YAML/JSON path, or None for the default)."""
-        self.clock = Clock()
+    def __init__(
+        self, scenario: Scenario | str | Path | None = None, *, start: float | None = None
+    ) -> None:
+        """Load the scenario (a `Scenario`, a YAML/JSON path, or None for the default).
+
+        `start` (epoch seconds) is when the emulated world begins; by default now, or the
+        `FLEET_EMULATOR_START` environment variable (see `clock.parse_start`).
+        """
+        self.clock = Clock(start)
         if scenario is None:
             scenario = default_scenario()
         elif not isinstance(scenario, Scenario):

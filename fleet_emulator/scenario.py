@@ -160,8 +160,12 @@ class EventSpec:
         """The following occurrence of a repeating event."""
         if self.repeat_s is None:
             return None
-        until = None if self.until is None else self.until + self.repeat_s
-        return replace(self, at=self.at + self.repeat_s, until=until)
+        return self.shifted(self.repeat_s)
+
+    def shifted(self, seconds: float) -> EventSpec:
+        """The same event `seconds` later (earlier when negative)."""
+        until = None if self.until is None else self.until + seconds
+        return replace(self, at=self.at + seconds, until=until)
 
 
 @dataclass(frozen=True)

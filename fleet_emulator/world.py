@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+import math
 
 from .energy import Site
 from .scenario import AccountSpec, EventSpec, Scenario
@@ -38,12 +39,20 @@ class World:
             site = Site.from_spec(spec, now - HISTORY_BACKFILL_S, self._wall_connector_power)
             self.sites[spec.energy_site_id] = site
         self.pending: list[EventSpec] = []
+        recent: list[EventSpec] = []
         for event in scenario.events:
+            if event.repeat_s is not None:
+                last = _latest_before(event, now)
+                if last is not None:
+                    recent.append(last)
             # A repeating event that began before start joins at its next occurrence.
             while event.at < now and event.repeat_s is not None:
                 event = event.next() or event
             if event.at >= now:
                 bisect.insort(self.pending, event, key=lambda e: e.at)
+        # A routine is already under way at start: the cars are where it says they are now.
+        for event in sorted(recent, key=lambda e: e.at):
+            self._settle(event, now)
         # The backfill runs without cars: they did not exist before the emulator started.
         self._cars_ready = False
         for site in self.sites.values():
@@ -79,6 +88,30 @@ class World:
         for site in self.sites.values():
             site.advance(t)
 
+    def _settle(self, event: EventSpec, now: float) -> None:
+        """Apply the lasting outcome of an occurrence that happened before start.
+
+        Nothing is simulated for the time before start (no odometer, no energy): a drive
+        that ended leaves the car at its destination, one still under way is joined midway.
+        """
+        if event.kind == "drive":
+            vehicle = self.vehicles[event.target]
+            destination = _destination(event)
+            until = event.until or event.at + DEFAULT_DRIVE_S
+            if until <= now:
+                vehicle.unplug()
+                vehicle.latitude, vehicle.longitude = destination
+                return
+            vehicle.start_drive(destination, until)
+            if vehicle.drive is not None:
+                vehicle.drive.start = event.at
+                vehicle.latitude, vehicle.longitude = vehicle.drive.position(now)
+        elif event.kind in ("user_present", "user_leaves"):
+            if event.kind == "user_present" and (event.until or 0.0) > now:
+                self.apply_event(event)
+        else:
+            self.apply_event(event)
+
     def apply_event(self, event: EventSpec) -> None:
         """Make one scheduled thing happen (at the objects' current time)."""
         if event.kind in ("grid_outage", "grid_restored"):
@@ -87,12 +120,8 @@ class World:
         vehicle = self.vehicles[event.target]
         match event.kind:
             case "drive":
-                to = event.params.get("to") or [
-                    event.params.get("latitude"),
-                    event.params.get("longitude"),
-                ]
                 until = event.until or vehicle.now + DEFAULT_DRIVE_S
-                vehicle.start_drive((float(to[0]), float(to[1])), until)
+                vehicle.start_drive(_destination(event), until)
             case "plug_in":
                 vehicle.plug_in()
             case "unplug":
@@ -107,3 +136,22 @@ class World:
                 vehicle.set_connectivity(False)
             case "come_online":
                 vehicle.set_connectivity(True)
+
+
+def _destination(event: EventSpec) -> tuple[float, float]:
+    """Where a drive event goes (`to: [lat, lon]`, or `latitude`/`longitude`)."""
+    to = event.params.get("to") or [event.params.get("latitude"), event.params.get("longitude")]
+    return (float(to[0]), float(to[1]))
+
+
+def _latest_before(event: EventSpec, now: float) -> EventSpec | None:
+    """The repeating event's most recent occurrence before `now` (within one period)."""
+    if event.repeat_s is None:
+        return None
+    periods = math.ceil((event.at - now) / event.repeat_s)
+    last = event.shifted(-periods * event.repeat_s) if periods else event
+    while last.at >= now:
+        last = last.shifted(-event.repeat_s)
+    while last.at + event.repeat_s < now:
+        last = last.shifted(event.repeat_s)
+    return last

@@ -43,7 +43,7 @@ in_env() {
   else
     local envs=(PATH=/venv/bin:/usr/local/bin:/usr/bin:/bin HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}")
     local name
-    for name in CI PYTEST_ADDOPTS ${PASS_ENV:-}; do
+    for name in CI PYTEST_ADDOPTS FLEET_EMULATOR_START ${PASS_ENV:-}; do
       if [ -n "${!name+x}" ]; then envs+=("$name=${!name}"); fi
     done
     local quoted

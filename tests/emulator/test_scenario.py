@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aiohttp import ClientSession
 import pytest
 
 from fleet_emulator import Emulator
+from fleet_emulator.clock import START_ENV, StartTimeError, parse_start
 from fleet_emulator.scenario import ScenarioError, default_scenario, parse_scenario
 
 from .conftest import M3, Api
@@ -133,17 +136,99 @@ def test_bad_scenarios_are_explained(document: dict[str, object], message: str) 
         parse_scenario(document, start=0)
 
 
-async def test_shipped_commute_scenario_repeats_daily(socket_enabled: None) -> None:
-    path = Path(__file__).parents[2] / "fleet_emulator" / "scenarios" / "commute.yaml"
-    emulator = Emulator(path)
-    start = emulator.vehicle(M3).odometer
+COMMUTE = Path(__file__).parents[2] / "fleet_emulator" / "scenarios" / "commute.yaml"
+PACIFIC = ZoneInfo("America/Los_Angeles")
+HOME = (37.4925, -121.9447)
+WORK = (37.3947, -122.1503)
+
+
+def _pacific(hour: int, minute: int = 0) -> float:
+    """A fixed weekday in California (no test reads the wall clock)."""
+    return datetime(2026, 6, 3, hour, minute, tzinfo=PACIFIC).timestamp()
+
+
+def _where(emulator: Emulator) -> tuple[float, float]:
+    car = emulator.vehicle(M3)
+    return (round(car.latitude, 4), round(car.longitude, 4))
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "place", "plugged_in"),
+    [
+        (3, 0, HOME, True),
+        (7, 50, None, False),
+        (10, 0, WORK, False),
+        (17, 45, None, False),
+        (20, 0, HOME, True),
+    ],
+)
+async def test_shipped_commute_scenario_repeats_daily_from_any_start(
+    socket_enabled: None,
+    hour: int,
+    minute: int,
+    place: tuple[float, float] | None,
+    plugged_in: bool,
+) -> None:
+    emulator = Emulator(COMMUTE, start=_pacific(hour, minute))
+    car = emulator.vehicle(M3)
+    # Where the routine has the car at that time of day: home at night (plugged in since
+    # 18:30), at work during the day, on the road in the middle of a commute.
+    if place is None:
+        assert car.drive is not None
+        assert _where(emulator) not in (HOME, WORK)
+    else:
+        assert car.drive is None
+        assert _where(emulator) == place
+    assert car.plugged_in is plugged_in
+    start = car.odometer
     emulator.advance(86400)
     one_day = emulator.vehicle(M3).odometer - start
-    # Two legs of about 13.1 miles (21 km) each.
+    # Two legs of about 13.1 miles (21 km) each, whatever the hour the emulator started.
     assert one_day == pytest.approx(26.3, abs=0.3)
     emulator.advance(86400)
     assert emulator.vehicle(M3).odometer - start == pytest.approx(2 * one_day, abs=0.1)
     assert sum(1 for e in emulator.world.pending if e.target == M3) == 4
+
+
+async def test_a_commute_in_progress_at_start_arrives_on_time(socket_enabled: None) -> None:
+    # 08:00 is halfway through the 07:40-08:20 drive to work.
+    emulator = Emulator(COMMUTE, start=_pacific(8, 0))
+    lat, lon = _where(emulator)
+    assert lat == pytest.approx((HOME[0] + WORK[0]) / 2, abs=0.002)
+    assert lon == pytest.approx((HOME[1] + WORK[1]) / 2, abs=0.002)
+    emulator.advance(20 * 60 + 1)
+    assert _where(emulator) == WORK
+    assert emulator.vehicle(M3).drive is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1780000000", 1780000000.0),
+        ("2026-06-03T10:00:00-07:00", datetime(2026, 6, 3, 10, tzinfo=PACIFIC).timestamp()),
+        # A time of day is the occurrence nearest to "now" (here 2026-06-03 09:00 Pacific).
+        ("10:00", datetime(2026, 6, 3, 10, tzinfo=PACIFIC).timestamp()),
+        ("20:00", datetime(2026, 6, 3, 20, tzinfo=PACIFIC).timestamp()),
+        ("22:00", datetime(2026, 6, 2, 22, tzinfo=PACIFIC).timestamp()),
+        ("23:30 UTC", datetime(2026, 6, 3, 23, 30, tzinfo=ZoneInfo("UTC")).timestamp()),
+    ],
+)
+def test_start_time_is_read_from_any_form(value: str, expected: float) -> None:
+    assert parse_start(value, now=_pacific(9)) == expected
+
+
+@pytest.mark.parametrize("value", ["soon", "25:00", "10:00 Mars/Base", "2026-06-03T10:00"])
+def test_unreadable_start_time_is_explained(value: str) -> None:
+    with pytest.raises(StartTimeError):
+        parse_start(value, now=_pacific(9))
+
+
+def test_environment_sets_the_emulators_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(START_ENV, "2026-06-03T20:00:00-07:00")
+    emulator = Emulator(COMMUTE)
+    assert emulator.clock.now() == pytest.approx(_pacific(20), abs=5)
+    assert _where(emulator) == HOME
+    assert emulator.vehicle(M3).plugged_in
 
 
 def test_repeat_must_be_daily_or_seconds() -> None:
