@@ -1,4 +1,4 @@
-"""`python -m fleet_emulator --port 8765 [--scenario FILE] [--host 127.0.0.1]`."""
+"""`python -m fleet_emulator --port 8765 [--scenario FILE] [--state FILE [--fresh]]`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,19 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         help="begin at this moment instead of now: epoch seconds, ISO 8601, or 'HH:MM' "
         "(Pacific; 'HH:MM Area/City' for another zone); default: $FLEET_EMULATOR_START",
     )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="keep tokens, keys, pairings and the simulation in this JSON file across restarts",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="with --state: ignore the saved state and start over (the file is replaced)",
+    )
     args = parser.parse_args(argv)
+    if args.fresh and not args.state:
+        parser.error("--fresh needs --state")
     try:
         args.start = parse_start(args.start, time.time()) if args.start else None
     except StartTimeError as err:
@@ -35,7 +47,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    emulator = Emulator(args.scenario, start=args.start)
+    emulator = Emulator(args.scenario, start=args.start, state_file=args.state, fresh=args.fresh)
     if args.auto_approve:
         emulator.auto_approve = True
     await emulator.start(args.host, args.port)
@@ -45,6 +57,11 @@ async def _serve(args: argparse.Namespace) -> None:
         *(f"  Fleet API ({region}): {emulator.base_url(region)}" for region in ("na", "eu", "cn")),
         f"  Admin API:        {emulator.url}/_emulator/state",
     ]
+    if emulator.state_file is not None:
+        origin = "restored" if emulator.restored else "new"
+        lines.append(f"  State file:       {emulator.state_file} ({origin})")
+        if emulator.restored and args.start is not None:
+            lines.append("  --start ignored: the saved clock goes on (--fresh starts over)")
     for client in emulator.scenario.clients:
         secret = client.client_secret or "(none: PKCE)"
         lines.append(f"  App: client_id={client.client_id} client_secret={secret}")

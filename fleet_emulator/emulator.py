@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from . import admin, energy_api, errors, oauth, vehicles_api
+from . import admin, energy_api, errors, oauth, persistence, vehicles_api
 from .clock import Clock
 from .energy import Site
 from .faults import Faults
@@ -38,18 +40,34 @@ class Emulator:
     """A local Tesla: OAuth server, regional Fleet API, simulated cars and sites."""
 
     def __init__(
-        self, scenario: Scenario | str | Path | None = None, *, start: float | None = None
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        start: float | None = None,
+        state_file: str | Path | None = None,
+        fresh: bool = False,
     ) -> None:
         """Load the scenario (a `Scenario`, a YAML/JSON path, or None for the default).
 
         `start` (epoch seconds) is when the emulated world begins; by default now, or the
         `FLEET_EMULATOR_START` environment variable (see `clock.parse_start`).
+        `state_file` keeps tokens, keys, pairings and the simulation across restarts: loaded
+        here (unless `fresh`, which replaces it), written by `save_state()` after every request
+        that changes something, every minute and on stop (see `persistence.py`). A loaded
+        state's clock wins over `start`.
         """
+        self.state_file = None if state_file is None else Path(state_file)
+        saved = persistence.load(self.state_file, fresh=fresh)
+        self.restored = saved is not None
         self.clock = Clock(start)
+        if saved is not None:
+            self.clock.offset = saved.clock_offset
+        # When this world began (kept in the state file): relative scenario times count from it.
+        self.created_at = self.clock.now() if saved is None else saved.created_at
         if scenario is None:
             scenario = default_scenario()
         elif not isinstance(scenario, Scenario):
-            scenario = load_scenario(scenario, start=self.clock.now())
+            scenario = load_scenario(scenario, start=self.created_at)
         self.scenario = scenario
         self.world = World(scenario, self.clock)
         self.faults = Faults()
@@ -64,12 +82,17 @@ class Emulator:
         self.partner_domains: dict[tuple[str, str], tuple[str, str]] = {}
         self._url: str | None = None
         self._runner: web.AppRunner | None = None
+        self._saver: asyncio.Task[None] | None = None
+        if saved is not None:
+            persistence.restore(self, saved)
 
     # --- server --------------------------------------------------------------------------
 
     def build_app(self) -> web.Application:
         """The aiohttp application (all regions, OAuth and the admin API on one port)."""
         app = web.Application()
+        if self.state_file is not None:
+            app.middlewares.append(persistence.save_after_changes(self))
         oauth.setup(app, self)
         add_endpoints(app, self, vehicles_api.ENDPOINTS)
         add_endpoints(app, self, energy_api.ENDPOINTS)
@@ -110,12 +133,28 @@ class Emulator:
         self._url = f"http://{shown}:{bound_port}"
         self.tokens.issuer = self.issuer
         _LOGGER.info("Fleet API emulator listening on %s", self._url)
+        if self.state_file is not None:
+            self.save_state()
+            self._saver = asyncio.get_running_loop().create_task(
+                persistence.save_periodically(self)
+            )
 
     async def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (and save the state file last)."""
+        if self._saver is not None:
+            self._saver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._saver
+            self._saver = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self.save_state()
+
+    def save_state(self) -> None:
+        """Write the state file now (nothing without one); atomic, see `persistence.py`."""
+        if self.state_file is not None:
+            persistence.write_state(self.state_file, persistence.snapshot(self))
 
     @property
     def url(self) -> str:

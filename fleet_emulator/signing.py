@@ -160,6 +160,34 @@ class VehicleSecurity:
         """Remove a key from the car; True if it was there."""
         return self.paired.pop(public_key_bytes(key_material), None) is not None
 
+    def export_state(self) -> dict[str, Any]:
+        """Paired keys and each domain's key, epoch, clock and counters (for the state file)."""
+        return {
+            "paired": {point.hex(): role for point, role in self.paired.items()},
+            "domains": {
+                str(domain): {
+                    "private_value": format(state.private_key.private_numbers().private_value, "x"),
+                    "epoch": state.epoch.hex(),
+                    "booted_at": state.booted_at,
+                    "counters": {key.hex(): count for key, count in state.counters.items()},
+                }
+                for domain, state in self._domains.items()
+            },
+        }
+
+    def restore_state(self, state: Mapping[str, Any]) -> None:
+        """Take back `export_state()`'s data: the car keeps its keys and open sessions."""
+        self.paired = {bytes.fromhex(point): int(role) for point, role in state["paired"].items()}
+        for name, saved in state["domains"].items():
+            if int(name) not in self._domains:
+                continue
+            self._domains[int(name)] = DomainState(
+                private_key=ec.derive_private_key(int(saved["private_value"], 16), ec.SECP256R1()),
+                epoch=bytes.fromhex(saved["epoch"]),
+                booted_at=float(saved["booted_at"]),
+                counters={bytes.fromhex(key): int(n) for key, n in saved["counters"].items()},
+            )
+
     def reboot(self, domain: int) -> None:
         """New epoch and counters, as after a restart of that computer; keys persist."""
         previous = self._domains.get(domain)

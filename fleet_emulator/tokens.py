@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Mapping
+from dataclasses import asdict, dataclass
 import hashlib
 import secrets
 from typing import Any
@@ -227,6 +227,49 @@ class TokenService:
     def expire_access_tokens(self) -> None:
         """Every access token issued so far stops working."""
         self._generation += 1
+
+    # --- persistence (fleet_emulator/persistence.py) ---------------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """What a restart must keep so issued tokens stay valid, as JSON-ready data.
+
+        The signing key and generation keep access tokens verifiable; the refresh grants keep
+        their rotation and revocation, so a rotated-away token is still refused after a restart.
+        Expired grants and authorization codes (ten minutes, one use) are not kept.
+        """
+        now = self._clock()
+        return {
+            "key": self._key.hex(),
+            "generation": self._generation,
+            "refresh": {
+                token: asdict(grant)
+                for token, grant in self.refresh.items()
+                if grant.expires_at >= now
+            },
+            "reuses": [asdict(reuse) for reuse in self.reuses],
+        }
+
+    def restore_state(self, state: Mapping[str, Any], accounts: Container[str]) -> None:
+        """Take back `export_state()`'s data; grants of accounts no longer in the scenario go."""
+        self._key = bytes.fromhex(state["key"])
+        self._generation = int(state["generation"])
+        self.refresh = {}
+        for token, grant in state["refresh"].items():
+            if grant["account_id"] not in accounts:
+                continue
+            self.refresh[token] = RefreshGrant(
+                account_id=grant["account_id"],
+                client_id=grant["client_id"],
+                scopes=tuple(grant["scopes"]),
+                audience=tuple(grant["audience"]),
+                expires_at=float(grant["expires_at"]),
+                used=bool(grant["used"]),
+                revoked=bool(grant["revoked"]),
+            )
+        self.reuses = [
+            ReuseAttempt(reuse["account_id"], reuse["client_id"], float(reuse["time"]))
+            for reuse in state.get("reuses", [])
+        ]
 
     def verify(self, token: str) -> AccessClaims:
         """Check signature, expiry and generation; raises TokenError with Tesla's text."""
