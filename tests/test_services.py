@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+import logging
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -9,13 +11,17 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service import async_get_all_descriptions
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.live_data import MODEL_NAMES
 from custom_components.tesla_fleet_direct.services import SCHEMAS
 from fleet_emulator import Emulator
 
 from .common import setup_integration
 from .vehicle_helpers import M3
+
+MY = "7SAYGDEE0PA000002"
 
 
 @pytest.fixture(autouse=True)
@@ -161,13 +167,6 @@ async def test_wake_up_on_an_awake_car_sends_no_wake(
     assert not [e for e in emulator.ledger.entries if e.path.endswith("/wake_up")]
 
 
-async def test_a_device_that_is_not_a_car_is_refused(hass: HomeAssistant) -> None:
-    with pytest.raises(ServiceValidationError):
-        await hass.services.async_call(
-            DOMAIN, "wake_up", {"device_id": "not-a-device"}, blocking=True
-        )
-
-
 async def test_every_action_is_described_for_the_ui(hass: HomeAssistant) -> None:
     """services.yaml parses and names the fields each action accepts."""
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
@@ -181,3 +180,102 @@ async def test_every_action_is_described_for_the_ui(hass: HomeAssistant) -> None
     assert descriptions["send_destination"]["fields"]["gps"]["selector"] == {
         "location": {"radius": False}
     }
+
+
+SITE_ID = "2252180000000001"
+
+
+def _device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry:
+    (device,) = dr.async_get(hass).async_get_devices(identifiers={(DOMAIN, identifier)})
+    return device
+
+
+async def _refusal(hass: HomeAssistant, device_id: str) -> ServiceValidationError:
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(DOMAIN, "wake_up", {"device_id": device_id}, blocking=True)
+    return refused.value
+
+
+async def test_an_energy_site_is_refused_by_its_name(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    site = _device(hass, SITE_ID)
+    before = requests(emulator)
+    refused = await _refusal(hass, site.id)
+    assert refused.translation_key == "not_a_vehicle"
+    assert site.name
+    assert site.name in str(refused)
+    assert site.id not in str(refused)
+    assert requests(emulator) == before
+
+
+async def test_a_device_of_another_integration_is_refused_by_its_name(
+    hass: HomeAssistant,
+) -> None:
+    other = MockConfigEntry(domain="demo")
+    other.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("demo", "lamp")}, name="Hall lamp"
+    )
+    refused = await _refusal(hass, device.id)
+    assert refused.translation_key == "not_a_vehicle"
+    assert "Hall lamp" in str(refused)
+
+
+async def test_a_car_of_an_unloaded_account_is_named(hass: HomeAssistant) -> None:
+    car = _device(hass, M3)
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    await hass.config_entries.async_unload(entry.entry_id)
+    refused = await _refusal(hass, car.id)
+    assert refused.translation_key == "vehicle_not_loaded"
+    assert car.name
+    assert car.name in str(refused)
+
+
+async def test_an_unknown_device_id_is_refused(hass: HomeAssistant) -> None:
+    refused = await _refusal(hass, "not-a-device")
+    assert refused.translation_key == "device_not_found"
+    assert "not-a-device" in str(refused)
+
+
+async def test_actions_log_no_deprecation_warning(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Finding the car reads the device's one config entry, not deprecated `config_entries`."""
+    caplog.set_level(logging.WARNING)
+    await act(hass, "wake_up")
+    await _refusal(hass, _device(hass, SITE_ID).id)
+    deprecations = [r.getMessage() for r in caplog.records if "deprecated" in r.getMessage()]
+    assert not deprecations
+
+
+def _matches(hass: HomeAssistant, device: dr.DeviceEntry, rule: Mapping[str, Any]) -> bool:
+    """Home Assistant's device selector filter: every given property must match."""
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    checks = {
+        "integration": entry.domain if entry is not None else None,
+        "manufacturer": device.manufacturer,
+        "model": device.model,
+        "model_id": device.model_id,
+    }
+    return all(checks[key] == value for key, value in rule.items())
+
+
+async def test_the_device_picker_offers_cars_only(hass: HomeAssistant) -> None:
+    """Every action's device field lists the account's cars, not its site or wall connector."""
+    actions = (await async_get_all_descriptions(hass))[DOMAIN]
+    devices = dr.async_entries_for_config_entry(
+        dr.async_get(hass), hass.config_entries.async_entries(DOMAIN)[0].entry_id
+    )
+    cars = {device.id for device in devices if (DOMAIN, M3) in device.identifiers} | {
+        device.id for device in devices if (DOMAIN, MY) in device.identifiers
+    }
+    assert len(cars) == 2
+    assert len(devices) > len(cars), "the account has a site and a wall connector too"
+    for action, spec in actions.items():
+        rules = spec["fields"]["device_id"]["selector"]["device"]["filter"]
+        offered = {d.id for d in devices if any(_matches(hass, d, rule) for rule in rules)}
+        assert offered == cars, action
+        # A car of a model the emulator does not have is offered too.
+        models = {rule.get("model") for rule in rules}
+        assert {*MODEL_NAMES.values(), "Tesla"} <= models, action

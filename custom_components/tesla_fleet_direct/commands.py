@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
+import re
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
@@ -49,6 +50,8 @@ from .vehicle_coordinator import TeslaVehicleCoordinator
 
 # Reasons Tesla gives with `result: false` that mean "the car is already as you asked".
 BENIGN_REASONS = frozenset({"already_set", "not_charging", "requested", "is_charging"})
+# 17 capital letters and digits, never I, O or Q (ISO 3779), at least one letter.
+VIN_PATTERN = re.compile(r"(?=.*[A-Z])[A-HJ-NPR-Z0-9]{17}")
 # Reasons meaning the car only accepts signed commands.
 SIGNING_REASONS = frozenset({"unsigned_cmds_hardlocked"})
 type Updates = Mapping[str, Mapping[str, Any]]
@@ -247,18 +250,46 @@ def async_register_commander(
 
 @callback
 def async_commander_for_device(hass: HomeAssistant, device_id: str) -> VehicleCommander:
-    """The commander of the car an action targets (a device of this integration)."""
+    """The commander of the car an action targets (a device of this integration).
+
+    Any other device is refused by its name: an energy site, a wall connector, a device of
+    another integration, or a car whose account is not loaded.
+    """
     device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        raise _not_a_car("device_not_found", device_id=device_id)
     commanders = hass.data.get(COMMANDERS, {})
-    if device is not None:
-        for entry_id in device.config_entries:
-            for domain, identifier in device.identifiers:
-                if domain == DOMAIN and (entry_id, identifier) in commanders:
-                    return commanders[entry_id, identifier]
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="not_a_vehicle",
-        translation_placeholders={"device_id": device_id},
+    ours = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
+    for entry_id in _device_entry_ids(device):
+        for identifier in ours:
+            if (commander := commanders.get((entry_id, identifier))) is not None:
+                return commander
+    name = device.name_by_user or device.name or device_id
+    if any(_looks_like_vin(identifier) for identifier in ours):
+        raise _not_a_car("vehicle_not_loaded", name=name)
+    raise _not_a_car("not_a_vehicle", name=name)
+
+
+def _device_entry_ids(device: dr.BaseDeviceEntry) -> set[str]:
+    """The config entries of a device: one, or several for a pre-split composite device id.
+
+    A device belongs to one config entry (`config_entry_id`); only the read-only composite that
+    an id from before Home Assistant split shared devices resolves to still names them all,
+    and reading `config_entries` of any other device is deprecated (logged as a warning).
+    """
+    if device.is_composite_device:
+        return set(device.config_entries)
+    return {device.config_entry_id}
+
+
+def _looks_like_vin(identifier: str) -> bool:
+    """A car's identifier; site ids (digits only) and wall connector DINs are not VINs."""
+    return VIN_PATTERN.fullmatch(identifier) is not None
+
+
+def _not_a_car(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
 
 
