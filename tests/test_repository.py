@@ -13,7 +13,10 @@ from pathlib import Path
 import re
 from typing import Any
 
+from homeassistant.const import Platform
+from homeassistant.helpers import config_entry_oauth2_flow, config_validation as cv
 from PIL import Image
+import probatio
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,12 +101,34 @@ def _call_name(call: ast.Call) -> str:
     return ""
 
 
+def _error_helpers(tree: ast.Module) -> set[str]:
+    """Functions that build a Home Assistant error from their first argument as its key.
+
+    `def _invalid(key, **placeholders): return ServiceValidationError(translation_key=key, ...)`
+    makes `_invalid("invalid_pin")` use `exceptions.invalid_pin`.
+    """
+    helpers = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or not node.args.args:
+            continue
+        first = node.args.args[0].arg
+        for call in ast.walk(node):
+            if isinstance(call, ast.Call) and _call_name(call).endswith(("Error", "Failed")):
+                for keyword in call.keywords:
+                    value = keyword.value
+                    if keyword.arg == "translation_key" and isinstance(value, ast.Name):
+                        if value.id == first:
+                            helpers.add(node.name)
+    return helpers
+
+
 class _FlowKeyCollector(ast.NodeVisitor):
     """Collects the translation keys a module uses, by the section they belong in."""
 
-    def __init__(self) -> None:
+    def __init__(self, error_helpers: set[str] | None = None) -> None:
         self.keys: set[str] = set()
         self._section: list[str] = []
+        self._error_helpers = error_helpers or set()
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
@@ -137,11 +162,17 @@ class _FlowKeyCollector(ast.NodeVisitor):
         elif name == "FailureMessages":
             # update_failures.py names each product's poll-failure messages in one place.
             for keyword in node.keywords:
-                if keyword.arg != "product" and isinstance(keyword.value, ast.Constant):
-                    self.keys.add(f"exceptions.{keyword.value.value}.message")
+                value = keyword.value
+                if keyword.arg != "product" and isinstance(value, ast.Constant):
+                    if isinstance(value.value, str):
+                        self.keys.add(f"exceptions.{value.value}.message")
         elif _kwarg(node, "translation_domain") is not None or name.endswith(("Error", "Failed")):
             if key := _kwarg(node, "translation_key"):
                 self.keys.add(f"exceptions.{key}.message")
+        elif name in self._error_helpers and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                self.keys.add(f"exceptions.{first.value}.message")
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
@@ -198,7 +229,7 @@ def _used_translation_keys() -> set[str]:
     keys: set[str] = set()
     for path in _python_files():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        collector = _FlowKeyCollector()
+        collector = _FlowKeyCollector(_error_helpers(tree))
         collector.visit(tree)
         keys |= collector.keys
         if path.stem in PLATFORMS:
@@ -257,10 +288,117 @@ def test_brand_icons(name: str, size: int) -> None:
         assert image.size == (size, size)
 
 
+DISCOVERY_KEYS = {"bluetooth", "dhcp", "homekit", "ssdp", "usb", "zeroconf"}
+
+
+def _oauth2_flow_keys() -> set[str]:
+    """What Home Assistant's OAuth2 config flow, which ours extends, shows on its own.
+
+    Its abort reasons (missing credentials, no URL, rejected sign-in, ...) and steps (the
+    credential picker, the external sign-in) are read from the installed Home Assistant, so a
+    reason added in a new release fails this test until en.json has text for it. Custom
+    integrations cannot point at Home Assistant's common strings, so each needs our own text.
+    """
+    tree = ast.parse(Path(config_entry_oauth2_flow.__file__).read_text(encoding="utf-8"))
+    (handler,) = (
+        node
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and node.name == "AbstractOAuth2FlowHandler"
+    )
+    collector = _FlowKeyCollector()
+    collector.visit(handler)
+    if not DISCOVERY_KEYS & set(_json(MANIFEST)):
+        # Shown only to flows started by discovery, which the manifest does not declare.
+        collector.keys.discard("config.step.oauth_discovery")
+    return collector.keys
+
+
 def test_translations_cover_every_key_the_code_uses() -> None:
     translations = _translations()
     missing = sorted(key for key in _used_translation_keys() if _lookup(translations, key) is None)
     assert not missing, f"translations/en.json lacks: {missing}"
+
+
+def test_translations_cover_home_assistants_oauth2_flow() -> None:
+    keys = _oauth2_flow_keys()
+    # The collector must see what the OAuth2 flow is known to show (guards the parsing).
+    assert {
+        "config.abort.missing_credentials",
+        "config.abort.no_url_available",
+        "config.abort.user_rejected_authorize",
+        "config.step.pick_implementation",
+    } <= keys
+    translations = _translations()
+    missing = sorted(key for key in keys if _lookup(translations, key) is None)
+    assert not missing, f"translations/en.json lacks Home Assistant's OAuth2 flow keys: {missing}"
+
+
+def _strings(tree: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from _strings(value, f"{path}.{key}" if path else key)
+    elif isinstance(tree, str):
+        yield path, tree
+
+
+# The frontend formats every string as an ICU message: `<` before a letter opens a tag, so
+# `https://<your domain>/...` shows "Translation error: INVALID_TAG" instead of the text.
+ICU_TAG = re.compile(r"</?[A-Za-z]")
+# hassfest's translation_value_validator (home-assistant/core script/hassfest/translations.py):
+# no combined references, no placeholder in single quotes (ICU quoting would print it as is).
+COMBINED_REFERENCE = re.compile(r"(.+\[%)|(%\].+)")
+QUOTED_PLACEHOLDER = re.compile(r"'{\w+}'")
+PLACEHOLDER = re.compile(r"{\w+}")
+
+
+def _translation_text_problem(text: str) -> str | None:
+    try:
+        cv.string_with_no_html(text)
+    except probatio.Invalid as err:
+        return str(err)
+    if ICU_TAG.search(text):
+        return "HTML-like tag (ICU INVALID_TAG)"
+    if COMBINED_REFERENCE.search(text):
+        return "combined [%key:...%] reference"
+    if QUOTED_PLACEHOLDER.search(text):
+        return "placeholder inside single quotes"
+    if text != text.strip():
+        return "leading or trailing whitespace"
+    if {"{", "}"} & set(PLACEHOLDER.sub("", text)):
+        return "brace that is not a {placeholder}"
+    return None
+
+
+def test_translation_strings_are_valid_messages() -> None:
+    """Every string passes hassfest's value checks and parses as an ICU message."""
+    problems = [
+        f"{path}: {problem}"
+        for path, text in _strings(_translations())
+        if (problem := _translation_text_problem(text)) is not None
+    ]
+    assert not problems, problems
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Serve it at `https://<your domain>/.well-known/`",
+        "Open <b>this</b>",
+        "Say '{name}'",
+        "[%key:common::x%] and more",
+        "trailing ",
+        "a {broken placeholder}",
+    ],
+)
+def test_translation_text_check_catches(text: str) -> None:
+    assert _translation_text_problem(text) is not None
+
+
+def test_translation_text_check_lets_plain_text_through() -> None:
+    assert (
+        _translation_text_problem("Below 5 °C (< 10): {name} at `https://tesla.example.com`")
+        is None
+    )
 
 
 def test_every_entity_translation_key_has_an_icon_or_device_class() -> None:
@@ -337,3 +475,146 @@ def test_home_assistant_errors_are_translated() -> None:
                 if not {"translation_domain", "translation_key"} <= given:
                     untranslated.append(f"{where}:{node.lineno} {_call_name(node)}(...)")
     assert not untranslated, f"errors without translation_domain/translation_key: {untranslated}"
+
+
+# hassfest's dependencies rule (home-assistant/core script/hassfest/dependencies.py): importing
+# another integration needs it in `dependencies` or `after_dependencies`, except entity platforms,
+# Home Assistant's always-loaded internal integrations (its ALLOWED_USED_COMPONENTS) and the
+# platforms the integration implements itself (`diagnostics.py`, `repairs.py`, ...).
+ALWAYS_ALLOWED_COMPONENTS = {platform.value for platform in Platform} | {
+    "alert",
+    "automation",
+    "conversation",
+    "default_config",
+    "device_automation",
+    "frontend",
+    "group",
+    "homeassistant",
+    "input_boolean",
+    "input_button",
+    "input_datetime",
+    "input_number",
+    "input_select",
+    "input_text",
+    "media_source",
+    "onboarding",
+    "panel_custom",
+    "persistent_notification",
+    "person",
+    "script",
+    "shopping_list",
+    "sun",
+    "system_health",
+    "system_log",
+    "timer",
+    "webhook",
+    "websocket_api",
+    "zone",
+}
+COMPONENTS = "homeassistant.components"
+
+
+class _ComponentImports(ast.NodeVisitor):
+    """The Home Assistant integrations a module uses, as hassfest finds them."""
+
+    def __init__(self) -> None:
+        self.components: set[str] = set()
+
+    def visit_If(self, node: ast.If) -> None:
+        if isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            return  # type-only imports load nothing
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.name.startswith(f"{COMPONENTS}."):
+                self.components.add(alias.name.split(".")[2])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module == COMPONENTS:
+            self.components |= {alias.name for alias in node.names}
+        elif node.module is not None and node.module.startswith(f"{COMPONENTS}."):
+            self.components.add(node.module.split(".")[2])
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        # hass.components.<name> / self.hass.components.<name>
+        owner = node.value
+        if isinstance(owner, ast.Attribute) and owner.attr == "components":
+            holder = owner.value
+            if (isinstance(holder, ast.Name) and holder.id == "hass") or (
+                isinstance(holder, ast.Attribute) and holder.attr in {"hass", "_hass"}
+            ):
+                self.components.add(node.attr)
+                return
+        self.generic_visit(node)
+
+
+def _undeclared_components(integration: Path, manifest: dict[str, Any]) -> dict[str, set[str]]:
+    """Integrations used but not declared in the manifest, with the files that use each."""
+    allowed = (
+        ALWAYS_ALLOWED_COMPONENTS
+        | set(manifest.get("dependencies", []))
+        | set(manifest.get("after_dependencies", []))
+        | {manifest["domain"]}
+    )
+    undeclared: dict[str, set[str]] = {}
+    for path in sorted(integration.rglob("*.py")):
+        collector = _ComponentImports()
+        collector.visit(ast.parse(path.read_text(encoding="utf-8")))
+        for component in collector.components - allowed:
+            # The integration's own platform of that component (diagnostics.py, repairs/).
+            if (integration / f"{component}.py").is_file() or (integration / component).is_dir():
+                continue
+            undeclared.setdefault(component, set()).add(str(path.relative_to(integration)))
+    return undeclared
+
+
+def test_every_component_used_is_declared_in_the_manifest() -> None:
+    undeclared = _undeclared_components(INTEGRATION, _json(MANIFEST))
+    assert not undeclared, (
+        f"used but not in dependencies/after_dependencies (hassfest rejects it): {undeclared}"
+    )
+
+
+def test_component_check_finds_an_undeclared_import(tmp_path: Path) -> None:
+    integration = tmp_path / "demo_integration"
+    integration.mkdir()
+    (integration / "diagnostics.py").write_text(
+        "from homeassistant.components.diagnostics import async_redact_data\n"
+    )
+    (integration / "stats.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from homeassistant.components.recorder import get_instance\n"
+        "from homeassistant.components import zone, history\n"
+        "import homeassistant.components.sensor\n"
+        "if TYPE_CHECKING:\n"
+        "    from homeassistant.components.logbook import Event\n"
+        "def f(hass):\n"
+        "    return hass.components.mqtt\n"
+    )
+    manifest = {"domain": "demo_integration", "after_dependencies": ["history"]}
+    assert _undeclared_components(integration, manifest) == {
+        "recorder": {"stats.py"},
+        "mqtt": {"stats.py"},
+    }
+    manifest["after_dependencies"] = ["history", "recorder", "mqtt"]
+    assert _undeclared_components(integration, manifest) == {}
+
+
+def _mdi_icon_names() -> set[str]:
+    """Material Design Icons as the installed frontend ships them (what the UI can draw)."""
+    hass_frontend = pytest.importorskip("hass_frontend")
+    icon_list = Path(hass_frontend.where()) / "static" / "mdi" / "iconList.json"
+    return {icon["name"] for icon in json.loads(icon_list.read_text(encoding="utf-8"))}
+
+
+def test_every_icon_exists_in_material_design_icons() -> None:
+    """An icon name the frontend does not know shows as an empty space."""
+    names = _mdi_icon_names()
+    assert {"car", "speaker", "battery-sync"} <= names
+    unknown = [
+        f"{path}: {icon}"
+        for path, icon in _strings(_json(INTEGRATION / "icons.json"))
+        if not icon.startswith("mdi:") or icon.removeprefix("mdi:") not in names
+    ]
+    assert not unknown, f"icons not in Material Design Icons: {unknown}"
