@@ -8,7 +8,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, selector
 from homeassistant.helpers.service import async_get_all_descriptions
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -273,7 +273,9 @@ async def test_the_device_picker_offers_cars_only(hass: HomeAssistant) -> None:
     assert len(cars) == 2
     assert len(devices) > len(cars), "the account has a site and a wall connector too"
     for action, spec in actions.items():
-        rules = spec["fields"]["device_id"]["selector"]["device"]["filter"]
+        field = spec["fields"]["device_id"]["selector"]
+        selector.validate_selector(field)  # the frontend gets a valid device selector
+        rules = field["device"]["filter"]
         offered = {d.id for d in devices if any(_matches(hass, d, rule) for rule in rules)}
         assert offered == cars, action
         # A car of a model the emulator does not have is offered too.
