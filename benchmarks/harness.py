@@ -305,6 +305,8 @@ def figures(
         "billed_requests": free,
         "billed_requests_state_billed": billed,
         "billed_requests_per_vehicle_day": per_day,
+        # Energy site requests (live status, site info, history): counted, not billed.
+        "energy_requests_per_day": round(free["energy"] / days, 1),
         "cost_usd_per_month": round(metrics.monthly_cost(entries, days, state_billed=False), 4),
         "cost_usd_per_month_state_billed": round(
             metrics.monthly_cost(entries, days, state_billed=True), 4

@@ -1,27 +1,34 @@
-"""Figures computed from the emulator's ledger and the sampled truth (pure functions)."""
+"""Figures computed from the emulator's ledger and the sampled truth (pure functions).
+
+Requests are counted by the category the emulator (Tesla) recorded and priced with the
+integration's own price list (`api.accounting`), so there is one list of what is billed; energy
+requests are counted and cost nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 import math
 
-from fleet_emulator.ledger import REQUESTS_PER_DOLLAR, LedgerEntry
+from custom_components.tesla_fleet_direct.api.accounting import request_cost_usd
+from fleet_emulator.ledger import LedgerEntry
 
 DAYS_PER_MONTH = 30
 
 
 def billed_counts(entries: Iterable[LedgerEntry], *, state_billed: bool) -> dict[str, int]:
-    """Billed requests by category; `state_billed` bills the state checks as data."""
-    counts = {"data": 0, "command": 0, "wake": 0, "free": 0}
+    """Requests Tesla counts (answers below 500) by category, energy (not billed) included;
+    `state_billed` bills the state checks as data."""
+    counts = {"data": 0, "command": 0, "wake": 0, "energy": 0, "free": 0}
     for entry in entries:
-        if entry.billed:
+        if entry.counted:
             counts[entry.category_if_billed if state_billed else entry.category] += 1
     return counts
 
 
 def cost_usd(counts: dict[str, int]) -> float:
-    """US dollars at Tesla's rates."""
-    return sum(counts[kind] / per for kind, per in REQUESTS_PER_DOLLAR.items())
+    """US dollars at Tesla's rates (energy and free state checks cost nothing)."""
+    return request_cost_usd(counts)
 
 
 def monthly_cost(entries: Sequence[LedgerEntry], days: float, *, state_billed: bool) -> float:
@@ -31,7 +38,7 @@ def monthly_cost(entries: Sequence[LedgerEntry], days: float, *, state_billed: b
 
 def wakes(entries: Iterable[LedgerEntry]) -> int:
     """`wake_up` requests Tesla answered (each one wakes the car and is billed as a wake)."""
-    return sum(1 for e in entries if e.endpoint == "wake_up" and e.billed)
+    return sum(1 for e in entries if e.endpoint == "wake_up" and e.counted)
 
 
 def fetch_times(entries: Iterable[LedgerEntry], endpoint: str, key: str) -> list[float]:

@@ -13,6 +13,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("command req / car-day", "billed_requests_per_vehicle_day.command", "{:.1f}"),
     ("wake req / car-day", "billed_requests_per_vehicle_day.wake", "{:.1f}"),
     ("state checks / car-day", "billed_requests_per_vehicle_day.free", "{:.1f}"),
+    ("energy req / day (not billed)", "energy_requests_per_day", "{:.1f}"),
     ("$/month (state free)", "cost_usd_per_month", "{:.2f}"),
     ("$/month (state billed)", "cost_usd_per_month_state_billed", "{:.2f}"),
     ("polling wakes", "polling_wakes", "{:d}"),

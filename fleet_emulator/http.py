@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import errors
-from .ledger import Category, LedgerEntry
+from .ledger import Category, LedgerEntry, billing_category
 from .scenario import REGIONS, AccountSpec
 from .tokens import AccessClaims, TokenError
 
@@ -215,14 +215,17 @@ def _record(
     # Paths carry VINs and site ids: debug only.
     _LOGGER.debug("%s %s -> %s", request.method, request.path, status)
     free = endpoint.name in emu.free_endpoints
+    # `endpoint.category` is also the rate-limit bucket (energy reads share the data limit);
+    # billing puts energy sites in their own, unbilled category.
+    billed_as = billing_category(endpoint.path, endpoint.category)
     emu.ledger.record(
         LedgerEntry(
             time=emu.clock.now(),
             method=request.method,
             path=request.path,
             status=status,
-            category="free" if free else endpoint.category,
-            category_if_billed=endpoint.category,
+            category="free" if free else billed_as,
+            category_if_billed=billed_as,
             account_id=account_id,
             region=request.match_info.get("region"),
             endpoint=endpoint.name,

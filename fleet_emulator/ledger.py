@@ -1,14 +1,27 @@
-"""The request ledger: every Fleet API request, its billing category and what it costs."""
+"""The request ledger: every Fleet API request, its billing category and what it costs.
+
+Energy site requests (reads and settings) have a category of their own, `energy`, that Tesla
+counts but does not bill: Home Assistant's tesla_fleet documentation (2025) says "Energy product
+APIs are free to use at this time", and Teslemetry's pricing notes agree
+(shared/docs/fleet-api.md, "Cost and limits").
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-type Category = Literal["data", "command", "wake", "free"]
+type Category = Literal["data", "command", "wake", "energy", "free"]
 
-# Tesla's published rates: requests per US dollar.
+# Tesla's published rates: requests per US dollar; `energy` and `free` cost nothing.
 REQUESTS_PER_DOLLAR: dict[str, int] = {"data": 500, "command": 1000, "wake": 50}
+ENERGY_PATH_PREFIX = "/energy_sites/"
+
+
+def billing_category(route: str, category: Category) -> Category:
+    """The category Tesla bills a request to `route` (a route template such as
+    `/energy_sites/{site_id}/live_status`) under: `energy` for energy sites, else `category`."""
+    return "energy" if route.startswith(ENERGY_PATH_PREFIX) else category
 
 
 @dataclass(frozen=True)
@@ -27,9 +40,14 @@ class LedgerEntry:
     endpoint: str = ""
 
     @property
-    def billed(self) -> bool:
-        """Tesla bills every response under 500 (0: the connection was dropped, no response)."""
+    def counted(self) -> bool:
+        """Tesla counts every response under 500 (0: the connection was dropped, no response)."""
         return 0 < self.status < 500
+
+    @property
+    def billed(self) -> bool:
+        """Counted, and of a category with a price (not energy, not a free state check)."""
+        return self.counted and self.category in REQUESTS_PER_DOLLAR
 
 
 @dataclass
@@ -47,10 +65,10 @@ class Ledger:
         self.entries.clear()
 
     def counts(self, *, state_billed: bool = False) -> dict[str, int]:
-        """Billed requests per category; `state_billed` bills the free endpoints as data."""
-        counts = {"data": 0, "command": 0, "wake": 0, "free": 0}
+        """Counted requests per category; `state_billed` bills the free endpoints as data."""
+        counts = {"data": 0, "command": 0, "wake": 0, "energy": 0, "free": 0}
         for entry in self.entries:
-            if entry.billed:
+            if entry.counted:
                 counts[entry.category_if_billed if state_billed else entry.category] += 1
         return counts
 

@@ -12,8 +12,8 @@ from benchmarks import metrics
 from benchmarks.harness import run_job
 from benchmarks.jobs import START, Job
 from benchmarks.report import pair_results, table
-from benchmarks.scenarios import BenchScenario, car, command_round_trip, vin
-from fleet_emulator.ledger import REQUESTS_PER_DOLLAR
+from benchmarks.scenarios import BenchScenario, car, command_round_trip, solar_home, vin
+from custom_components.tesla_fleet_direct.api.accounting import REQUESTS_PER_USD
 
 # Awake and charging from the start: both sides have data to fetch at once.
 SLICE = BenchScenario(
@@ -46,12 +46,12 @@ async def test_slice_figures_come_from_the_ledger(
         run = await run_job(hass, freezer, job)
         figures = run.figures
         assert all(key in figures for key in REQUIRED)
-        counts = {"data": 0, "command": 0, "wake": 0, "free": 0}
+        counts = {"data": 0, "command": 0, "wake": 0, "energy": 0, "free": 0}
         for entry in run.ledger:
             if 0 < entry.status < 500:
                 counts[entry.category] += 1
         assert figures["billed_requests"] == counts
-        priced = sum(counts[kind] / per for kind, per in REQUESTS_PER_DOLLAR.items())
+        priced = sum(counts[kind] / per for kind, per in REQUESTS_PER_USD.items())
         assert figures["cost_usd_per_month"] == pytest.approx(
             priced * 30 * 86400 / SLICE_S, abs=1e-3
         )
@@ -66,7 +66,13 @@ async def test_slice_figures_come_from_the_ledger(
         results.append(figures)
     baseline = results[1]
     # The fixed policy: a state check and a vehicle_data every 10 minutes (0, 10, 20, 30 min).
-    assert baseline["billed_requests"] == {"data": 4, "command": 0, "wake": 0, "free": 4}
+    assert baseline["billed_requests"] == {
+        "data": 4,
+        "command": 0,
+        "wake": 0,
+        "energy": 0,
+        "free": 4,
+    }
     assert results[0]["peak_memory_mb"] > 0
     records = pair_results(results)
     assert [r["scenario"] for r in records] == ["charging slice"]
@@ -94,3 +100,24 @@ async def test_command_round_trip_is_timed_from_press_to_entity(
     assert scenario.latency_s <= ours["command_round_trip_mean_s"] < 1.0
     # Pressed at 5 min (shown with the 10-min poll) and at 18 min (shown at 20 min).
     assert baseline["command_round_trip_mean_s"] == pytest.approx((300 + 120) / 2, abs=2)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_solar_home_site_power_stays_fresh_on_the_default_budget(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """An hour of "solar home" on the default $10 budget: the site's power is never more than
+    a minute old at the 95th percentile (energy requests are not billed, so the budget does not
+    stretch them), and they are counted but add nothing to the cost."""
+    job = Job(solar_home(), "modern", "ours", seconds=3600, measure_memory=False)
+    run = await run_job(hass, freezer, job)
+    figures = run.figures
+    assert figures["site_power_age_p95_s"] <= 60
+    live = metrics.fetch_times(run.ledger, "live_status", str(solar_home().site_ids[0]))
+    assert len(live) >= 100  # every 30 s
+    counts = figures["billed_requests"]
+    assert counts["energy"] >= len(live)
+    assert figures["energy_requests_per_day"] == pytest.approx(counts["energy"] * 24, rel=0.01)
+    priced = sum(counts[kind] / per for kind, per in REQUESTS_PER_USD.items())
+    assert figures["cost_usd_per_month"] == pytest.approx(priced * 30 * 24, abs=1e-3)
+    assert metrics.cost_usd({**counts, "energy": 0}) == metrics.cost_usd(counts)

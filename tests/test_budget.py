@@ -7,18 +7,17 @@ import statistics
 
 import pytest
 
+from custom_components.tesla_fleet_direct.api.accounting import request_cost_usd
 from custom_components.tesla_fleet_direct.budget import (
     COMMAND_RESERVE,
     EXPECTED_CHARGING_SHARE,
     EXPECTED_DRIVING_SHARE,
     EXPECTED_IDLE_SHARE,
     MAX_INTERVAL_S,
-    SITE_FLOOR_SHARE,
     Plan,
     PollingIntervals,
     month_bounds,
     plan,
-    request_cost_usd,
 )
 from custom_components.tesla_fleet_direct.polling import AccountPolling, RateLimitGate
 
@@ -30,15 +29,14 @@ def _simulate_month(
     *,
     budget_usd: float,
     vehicles: int,
-    sites: int,
     active_hours_per_day: float,
     intervals: PollingIntervals = DEFAULTS,
 ) -> tuple[float, list[float]]:
     """Spend a month polling as the planner says; returns (spent USD, charging intervals used).
 
     Every car drives (the first third) and charges (the rest) `active_hours_per_day` each
-    evening and then sits idle for the idle window; sites poll all day. The planner is asked
-    again every simulated 10 minutes.
+    evening and then sits idle for the idle window (energy sites poll all day, for nothing).
+    The planner is asked again every simulated 10 minutes.
     """
     spent_requests = 0.0
     now = START
@@ -51,7 +49,6 @@ def _simulate_month(
             budget_usd=budget_usd,
             spent_usd=spent_requests / 500,
             vehicles=vehicles,
-            sites=sites,
             intervals=intervals,
         )
         hour = now.hour + now.minute / 60
@@ -64,26 +61,21 @@ def _simulate_month(
                 active_intervals.append(current.charging)
             elif 18 + active_hours_per_day <= hour < 18 + active_hours_per_day + 0.25:
                 spent_requests += vehicles * seconds / current.idle
-            spent_requests += sites * (seconds / current.site_live + seconds / current.site_info)
         now += step
     return spent_requests / 500, active_intervals
 
 
 def test_default_install_never_exceeds_tesla_credit_even_for_busy_cars() -> None:
-    """Two cars charging or driving 6 h every day and a site still fit in the $10 credit."""
-    spent, active = _simulate_month(budget_usd=10.0, vehicles=2, sites=1, active_hours_per_day=6)
+    """Two cars charging or driving 6 h every day still fit in the $10 credit."""
+    spent, active = _simulate_month(budget_usd=10.0, vehicles=2, active_hours_per_day=6)
     assert spent <= 10.0 * 0.9 + 0.01  # the command reserve stays untouched
     # ...and the money was used, not hoarded: most of the budget went on data.
     assert spent > 5.0
     assert min(active) >= DEFAULTS.charging
 
 
-def _site_requests(current: Plan, sites: int, seconds: float) -> float:
-    return sites * (seconds / current.site_live + seconds / current.site_info)
-
-
 def _projected_usd(
-    current: Plan, *, now: datetime, spent_usd: float, vehicles: int, sites: int, billed: bool
+    current: Plan, *, now: datetime, spent_usd: float, vehicles: int, billed: bool
 ) -> float:
     """The month's spend if the rest of it is polled at `current`'s intervals (commands aside)."""
     _, end = month_bounds(now)
@@ -100,14 +92,12 @@ def _projected_usd(
     if billed and vehicles:
         # One shared vehicle-list read per interval, and a check per idle-window read.
         cars += seconds / current.asleep + vehicles * EXPECTED_IDLE_SHARE * seconds / current.idle
-    return spent_usd + (cars + _site_requests(current, sites, seconds)) / 500
+    return spent_usd + cars / 500
 
 
 def test_one_car_keeps_the_preferred_intervals() -> None:
-    """One car and no site: the default intervals fit the credit unchanged."""
-    current = plan(
-        now=START, budget_usd=10.0, spent_usd=0.0, vehicles=1, sites=0, intervals=DEFAULTS
-    )
+    """One car: the default intervals fit the credit unchanged."""
+    current = plan(now=START, budget_usd=10.0, spent_usd=0.0, vehicles=1, intervals=DEFAULTS)
     assert (current.active, current.charging, current.idle) == (
         DEFAULTS.active,
         DEFAULTS.charging,
@@ -116,55 +106,55 @@ def test_one_car_keeps_the_preferred_intervals() -> None:
     assert not current.throttled
 
 
-def test_cars_come_before_the_energy_site() -> None:
-    """Two cars and a site on $10: a charging car is polled every few minutes (not every 12-13
-    minutes, as when every interval stretched alike); the site's live status waits longer."""
-    current = plan(
-        now=START, budget_usd=10.0, spent_usd=0.0, vehicles=2, sites=1, intervals=DEFAULTS
-    )
-    assert current.active <= 240
-    assert current.site_live >= 20 * 60
-    assert current.site_live > 5 * current.active
-    # ...but the site still updates several times an hour's worth of the day, not paused.
-    assert current.site_live < MAX_INTERVAL_S / 4
-    assert not current.paused
-
-
-def test_energy_sites_keep_their_floor_share() -> None:
-    """However many cars compete, sites are given at least a quarter of the remaining money."""
+@pytest.mark.parametrize("budget", [0.0, 1.0, 10.0, 1000.0])
+@pytest.mark.parametrize("spent", [0.0, 9.5])
+def test_energy_sites_cost_the_cars_nothing_and_poll_every_30_s(
+    budget: float, spent: float
+) -> None:
+    """Tesla does not bill energy requests: an account's sites leave its cars' intervals as
+    they are, and their live status stays at 30 s whatever the budget, even a spent one."""
     now = datetime(2026, 11, 10, tzinfo=UTC)
-    seconds = (month_bounds(now)[1] - now).total_seconds()
-    for vehicles in (1, 3, 8):
-        current = plan(
-            now=now, budget_usd=10.0, spent_usd=2.0, vehicles=vehicles, sites=1, intervals=DEFAULTS
+    plans = [
+        AccountPolling(
+            spent_usd=lambda: spent,
+            budget_usd=budget,
+            vehicles=2,
+            sites=sites,
+            clock=now.timestamp,
+        ).plan()
+        for sites in (0, 1, 5)
+    ]
+    without, *with_sites = plans
+    for current in with_sites:
+        assert (current.active, current.charging, current.idle, current.paused) == (
+            without.active,
+            without.charging,
+            without.idle,
+            without.paused,
         )
-        available = (10.0 * (1 - COMMAND_RESERVE) - 2.0) * 500
-        assert _site_requests(current, 1, seconds) >= SITE_FLOOR_SHARE * available * 0.999
-    # A site that wants less than its floor leaves the rest to the cars: they get exactly what
-    # they would get on an account without the site whose budget were smaller by its cost.
-    modest = PollingIntervals(site_live=3600, site_info=7200)
-    with_site = plan(now=now, budget_usd=10, spent_usd=2, vehicles=2, sites=1, intervals=modest)
-    assert (with_site.site_live, with_site.site_info) == (3600, 7200)
-    site_usd = _site_requests(with_site, 1, seconds) / 500
-    assert site_usd < SITE_FLOOR_SHARE * (10.0 * (1 - COMMAND_RESERVE) - 2.0)
-    without = plan(
-        now=now, budget_usd=10, spent_usd=2 + site_usd, vehicles=2, sites=0, intervals=modest
-    )
-    assert with_site.active == pytest.approx(without.active, rel=0.01)
+    for current in plans:
+        assert current.site_live == 30
+        assert current.site_info == DEFAULTS.site_info
+
+
+def test_site_intervals_are_the_users_whatever_the_budget() -> None:
+    """A chosen site interval is used as chosen, with a tiny budget as with a large one."""
+    chosen = PollingIntervals(site_live=15, site_info=1800)
+    for budget in (0.5, 10.0, 500.0):
+        current = plan(now=START, budget_usd=budget, spent_usd=0.0, vehicles=3, intervals=chosen)
+        assert (current.site_live, current.site_info) == (15, 1800)
 
 
 def test_car_intervals_stretch_alike() -> None:
     """Two cars on $10: driving, charging and the idle window (which notices a drive starting)
     stretch by the same factor, so none of them is starved for the others."""
-    current = plan(
-        now=START, budget_usd=10.0, spent_usd=0.0, vehicles=2, sites=0, intervals=DEFAULTS
-    )
+    current = plan(now=START, budget_usd=10.0, spent_usd=0.0, vehicles=2, intervals=DEFAULTS)
     assert current.active > DEFAULTS.active
     factor = current.active / DEFAULTS.active
     assert current.charging / DEFAULTS.charging == pytest.approx(factor)
     assert current.idle / DEFAULTS.idle == pytest.approx(factor)
     # Ten cars on the same credit: slower, but every kind of read still happens hourly or so.
-    many = plan(now=START, budget_usd=10.0, spent_usd=0.0, vehicles=10, sites=0, intervals=DEFAULTS)
+    many = plan(now=START, budget_usd=10.0, spent_usd=0.0, vehicles=10, intervals=DEFAULTS)
     assert many.charging < 3600
     assert many.idle < 3600
 
@@ -179,44 +169,36 @@ def test_projected_month_never_exceeds_the_budget(billed: bool) -> None:
                 now = datetime(2026, 11, day, hour, tzinfo=UTC)
                 for spent_share in (0.0, 0.3, 0.85, 1.2):
                     for vehicles in (0, 1, 2, 5):
-                        for sites in (0, 1, 3):
-                            spent = budget * spent_share
-                            current = plan(
-                                now=now,
-                                budget_usd=budget,
-                                spent_usd=spent,
-                                vehicles=vehicles,
-                                sites=sites,
-                                intervals=intervals,
-                                state_checks_billed=billed,
-                            )
-                            for value, preferred in (
-                                (current.active, intervals.active),
-                                (current.idle, intervals.idle),
-                                (current.site_live, intervals.site_live),
-                                (current.site_info, intervals.site_info),
-                            ):
-                                assert preferred <= value <= MAX_INTERVAL_S
-                            if current.paused:
-                                assert current.active == MAX_INTERVAL_S
-                                assert current.site_live == MAX_INTERVAL_S
-                                continue
-                            projected = _projected_usd(
-                                current,
-                                now=now,
-                                spent_usd=spent,
-                                vehicles=vehicles,
-                                sites=sites,
-                                billed=billed,
-                            )
-                            usable = budget * (1 - COMMAND_RESERVE)
-                            assert projected <= max(usable, spent) + 1e-6
+                        spent = budget * spent_share
+                        current = plan(
+                            now=now,
+                            budget_usd=budget,
+                            spent_usd=spent,
+                            vehicles=vehicles,
+                            intervals=intervals,
+                            state_checks_billed=billed,
+                        )
+                        for value, preferred in (
+                            (current.active, intervals.active),
+                            (current.idle, intervals.idle),
+                        ):
+                            assert preferred <= value <= MAX_INTERVAL_S
+                        # Not billed, so never stretched.
+                        assert current.site_live == intervals.site_live
+                        if current.paused:
+                            assert current.active == MAX_INTERVAL_S
+                            continue
+                        projected = _projected_usd(
+                            current, now=now, spent_usd=spent, vehicles=vehicles, billed=billed
+                        )
+                        usable = budget * (1 - COMMAND_RESERVE)
+                        assert projected <= max(usable, spent) + 1e-6
 
 
 def test_month_of_typical_use_keeps_active_cars_fast() -> None:
-    """Two cars busy the expected 3.6 h a day and a site: over the simulated month the fast
-    charging interval is mostly under six minutes, and the budget is used but not exceeded."""
-    spent, active = _simulate_month(budget_usd=10.0, vehicles=2, sites=1, active_hours_per_day=3.6)
+    """Two cars busy the expected 3.6 h a day: over the simulated month the fast charging
+    interval is mostly under six minutes, and the budget is used but not exceeded."""
+    spent, active = _simulate_month(budget_usd=10.0, vehicles=2, active_hours_per_day=3.6)
     assert 8.0 < spent <= 10.0 * (1 - COMMAND_RESERVE) + 0.01
     assert statistics.median(active) <= 360
 
@@ -228,7 +210,6 @@ def test_preferred_intervals_are_used_when_they_fit() -> None:
         budget_usd=10.0,
         spent_usd=0.0,
         vehicles=3,
-        sites=0,
         intervals=PollingIntervals(),
     )
     # Three cars busy 15 % of the time at 2-3 min are ~7,500 requests a month: more than the
@@ -239,7 +220,6 @@ def test_preferred_intervals_are_used_when_they_fit() -> None:
         budget_usd=10.0,
         spent_usd=0.0,
         vehicles=3,
-        sites=0,
         intervals=PollingIntervals(active=300, charging=600, idle=900),
     )
     # ...while a slower preference fits and is used unchanged.
@@ -248,19 +228,20 @@ def test_preferred_intervals_are_used_when_they_fit() -> None:
 
 
 def test_overspent_month_pauses_data_until_the_next_month() -> None:
-    """Commands ate the budget: no more data requests, only the free state check."""
+    """Commands ate the budget: no more car data requests, only the free state check (energy
+    sites, not billed, keep their interval)."""
     now = datetime(2026, 11, 20, tzinfo=UTC)
-    spent = plan(now=now, budget_usd=10.0, spent_usd=9.5, vehicles=1, sites=1, intervals=DEFAULTS)
+    spent = plan(now=now, budget_usd=10.0, spent_usd=9.5, vehicles=1, intervals=DEFAULTS)
     assert spent.paused
     assert spent.beyond_noticeable
     assert spent.asleep == DEFAULTS.asleep
     assert spent.active == MAX_INTERVAL_S
+    assert spent.site_live == DEFAULTS.site_live
     fresh = plan(
         now=datetime(2026, 12, 1, tzinfo=UTC),
         budget_usd=10.0,
         spent_usd=0.0,
         vehicles=1,
-        sites=1,
         intervals=DEFAULTS,
     )
     assert not fresh.paused
@@ -268,14 +249,13 @@ def test_overspent_month_pauses_data_until_the_next_month() -> None:
 
 def test_tiny_budget_reports_what_the_preferred_intervals_would_cost() -> None:
     """The repair issue needs the budget that would allow the user's intervals."""
-    tiny = plan(now=START, budget_usd=1.0, spent_usd=0.0, vehicles=2, sites=1, intervals=DEFAULTS)
+    tiny = plan(now=START, budget_usd=0.5, spent_usd=0.0, vehicles=2, intervals=DEFAULTS)
     assert tiny.beyond_noticeable
     generous = plan(
         now=START,
         budget_usd=tiny.budget_needed_usd,
         spent_usd=0.0,
         vehicles=2,
-        sites=1,
         intervals=DEFAULTS,
     )
     assert generous.factor == pytest.approx(1.0, abs=0.05)
@@ -284,13 +264,12 @@ def test_tiny_budget_reports_what_the_preferred_intervals_would_cost() -> None:
 
 def test_billed_state_checks_leave_less_for_data() -> None:
     """Under the reading where state checks are billed, data intervals stretch further."""
-    free = plan(now=START, budget_usd=10, spent_usd=0, vehicles=2, sites=0, intervals=DEFAULTS)
+    free = plan(now=START, budget_usd=10, spent_usd=0, vehicles=2, intervals=DEFAULTS)
     billed = plan(
         now=START,
         budget_usd=10,
         spent_usd=0,
         vehicles=2,
-        sites=0,
         intervals=DEFAULTS,
         state_checks_billed=True,
     )
@@ -298,7 +277,9 @@ def test_billed_state_checks_leave_less_for_data() -> None:
 
 
 def test_request_cost_uses_teslas_prices() -> None:
-    assert request_cost_usd({"data": 500, "command": 1000, "wake": 50, "free": 99}) == 3.0
+    """Data, commands and wakes at Tesla's prices; state checks and energy requests free."""
+    counts = {"data": 500, "command": 1000, "wake": 50, "free": 99, "energy": 2880}
+    assert request_cost_usd(counts) == 3.0
 
 
 def test_month_bounds_roll_over_the_year() -> None:
@@ -328,7 +309,6 @@ def test_account_polling_reads_spend_from_the_meter() -> None:
     polling = AccountPolling(
         spent_usd=lambda: spent[0],
         vehicles=1,
-        sites=0,
         clock=START.timestamp,
         intervals=PollingIntervals(active=300, idle=900),
     )

@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.tesla_fleet_direct.api.accounting import RequestRecord
+from custom_components.tesla_fleet_direct.api.accounting import RequestClassifier, RequestRecord
 from custom_components.tesla_fleet_direct.cost_meter import CostMeter
+from fleet_emulator import Emulator
+
+from .entity_helpers import setup_platform
 
 
 def _record(category: str, status: int | None = 200, if_billed: str | None = None) -> RequestRecord:
@@ -40,6 +45,49 @@ async def test_counts_billed_requests_and_prices_them(hass: HomeAssistant) -> No
     assert meter.month("command") == 1
     assert meter.month_cost_usd() == pytest.approx(251 / 500 + 1 / 50 + 1 / 1000)
     assert meter.month_cost_usd_if_billed() == pytest.approx(252 / 500 + 1 / 50 + 1 / 1000)
+
+
+async def test_energy_requests_are_counted_and_cost_nothing(hass: HomeAssistant) -> None:
+    """Energy site requests (the accounting table's own category) are counted under both
+    readings and priced at $0: a day of 30 s live status costs the account nothing."""
+    classifier = RequestClassifier()
+    live = classifier.classify("GET", "/api/1/energy_sites/2252180000000001/live_status")
+    backup = classifier.classify("POST", "/api/1/energy_sites/2252180000000001/backup")
+    assert live == backup == ("energy", "energy")
+    meter = CostMeter(hass, "entry")
+    for _ in range(2880):
+        meter.record(_record("energy"))
+    meter.record(_record("energy", status=503))  # no answer Tesla counts
+    meter.record(_record("data"))
+    assert meter.today("energy") == 2880
+    assert meter.month("energy") == 2880
+    assert meter.month_cost_usd() == pytest.approx(1 / 500)
+    assert meter.month_cost_usd_if_billed() == pytest.approx(1 / 500)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_energy_request_sensors_show_the_count(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """The account device shows the energy requests, named as not billed, next to the cost,
+    which matches the emulator's ledger (where energy costs nothing too)."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    registry = er.async_get(hass)
+    by_key = {
+        e.unique_id.rsplit("-", 1)[-1]: e.entity_id
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+    }
+    state = hass.states.get(by_key["requests_energy_month"])
+    assert state is not None
+    energy = [e for e in emulator.ledger.entries if e.path.startswith("/na/api/1/energy_sites/")]
+    assert energy
+    assert {e.category for e in energy} == {"energy"}
+    assert int(state.state) == len(energy) == emulator.ledger.counts()["energy"]
+    assert state.name is not None
+    assert state.name.endswith("Energy requests this month (not billed)")
+    cost = hass.states.get(by_key["cost_month"])
+    assert cost is not None
+    assert float(cost.state) == pytest.approx(emulator.ledger.cost(), abs=0.01)
 
 
 async def test_counts_survive_a_restart_and_roll_over(

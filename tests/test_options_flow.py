@@ -32,7 +32,7 @@ DEFAULT_INPUT = {
     "idle_interval": 300,
     "idle_timeout": 15,
     "asleep_interval": 600,
-    "site_live_interval": 60,
+    "site_live_interval": 30,
     "site_info_interval": 60,
 }
 
@@ -142,7 +142,7 @@ async def test_budget_forcing_slow_polling_files_the_limited_issue(hass: HomeAss
     entry = MockConfigEntry(domain=DOMAIN)
     entry.add_to_hass(hass)
     polling = AccountPolling(
-        spent_usd=lambda: 0.0, budget_usd=1.0, vehicles=2, sites=1, clock=start.timestamp
+        spent_usd=lambda: 0.0, budget_usd=0.5, vehicles=2, sites=1, clock=start.timestamp
     )
     plan = async_update_budget_issue(hass, entry, polling)
     assert plan.beyond_noticeable
@@ -152,7 +152,7 @@ async def test_budget_forcing_slow_polling_files_the_limited_issue(hass: HomeAss
     assert issue is not None
     assert issue.translation_placeholders is not None
     assert int(issue.translation_placeholders["interval"]) > 30
-    assert issue.translation_placeholders["budget"] == "1.00"
+    assert issue.translation_placeholders["budget"] == "0.50"
     assert float(issue.translation_placeholders["needed"]) > 10
 
     polling.budget_usd = 500.0

@@ -2,24 +2,25 @@
 
 Pure arithmetic, no Home Assistant: the account's spend so far, what its cars are doing and the
 user's preferred intervals go in; the intervals that keep the projected month within the budget
-come out. Energy sites are promised a floor share; then cars (driving, charging and the idle
-window after a car wakes up, stretched alike), and last the rest of the sites' wishes. The coordinators
-ask again after every poll, so an unusually busy week slows polling down for the rest of the
-month and a quiet one speeds it up again.
+come out. Cars (driving, charging and the idle window after a car wakes up) stretch alike.
+Energy sites are not in it: Tesla does not bill energy requests (`api.accounting`), so their
+intervals are the user's, whatever the budget. The coordinators ask again after every poll, so
+an unusually busy week slows polling down for the rest of the month and a quiet one speeds it
+up again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 import math
 from typing import Final
 
-# Tesla's monthly credit per account and its published prices (requests per US dollar).
+from .api.accounting import REQUESTS_PER_USD
+
+# Tesla's monthly credit per account.
 MONTHLY_CREDIT_USD: Final = 10.0
-REQUESTS_PER_USD: Final[Mapping[str, int]] = {"data": 500, "command": 1000, "wake": 50}
 
 # Share of the budget kept back for the commands and wakes the user sends from Home Assistant.
 COMMAND_RESERVE: Final = 0.1
@@ -28,9 +29,6 @@ COMMAND_RESERVE: Final = 0.1
 EXPECTED_DRIVING_SHARE: Final = 0.05
 EXPECTED_CHARGING_SHARE: Final = 0.10
 EXPECTED_IDLE_SHARE: Final = 0.04
-# Share of the (remaining) budget energy sites are promised even when cars could use it all, so
-# energy entities keep updating; sites that need less leave the rest to the cars.
-SITE_FLOOR_SHARE: Final = 0.25
 # A throttled interval never grows beyond this; past it polling pauses until the next month.
 MAX_INTERVAL_S: Final = 6 * 3600.0
 # Intervals stretched beyond this are worth telling the user about (repair issue).
@@ -60,7 +58,11 @@ class PollingIntervals:
     # State check while asleep or offline: free under one reading of Tesla's billing, a data
     # request under the other, so as often as the common 10-minute poll, not more.
     asleep: float = 600.0
-    site_live: float = 60.0
+    # Energy sites: not billed, so not budgeted. Live power every 30 s, like Home Assistant's
+    # Teslemetry integration (homeassistant/components/teslemetry/coordinator.py in
+    # home-assistant/core, ENERGY_LIVE_INTERVAL); settings change rarely and show at once after
+    # a command from Home Assistant.
+    site_live: float = 30.0
     site_info: float = 3600.0
 
 
@@ -72,11 +74,11 @@ class Plan:
     charging: float
     idle: float
     asleep: float
-    site_live: float
+    site_live: float  # energy requests are not billed: the preferred interval, always
     site_info: float
     factor: float  # the largest stretch: 1.0 = all preferred; 2.0 = some group half as often
     paused: bool  # budget spent: only free state checks until the month rolls over
-    budget_needed_usd: float  # monthly budget that would allow the preferred intervals
+    budget_needed_usd: float  # monthly budget that would allow the preferred car intervals
 
     @property
     def throttled(self) -> bool:
@@ -87,11 +89,6 @@ class Plan:
     def beyond_noticeable(self) -> bool:
         """Whether the budget pushes the fast interval beyond 30 minutes."""
         return self.paused or self.active > NOTICEABLE_INTERVAL_S
-
-
-def request_cost_usd(counts: Mapping[str, int]) -> float:
-    """US dollars for billed request counts by category (unknown categories are free)."""
-    return sum(counts.get(kind, 0) / per for kind, per in REQUESTS_PER_USD.items())
 
 
 def month_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -150,26 +147,24 @@ def plan(
     budget_usd: float,
     spent_usd: float,
     vehicles: int,
-    sites: int,
     intervals: PollingIntervals,
     state_checks_billed: bool = False,
 ) -> Plan:
     """Intervals that keep the projected month within `budget_usd`.
 
-    What is left of the budget (minus a reserve for commands) is shared out for the rest of the
-    month in order of where data changes, not uniformly:
+    What is left of the budget (minus a reserve for commands) is spent on the cars for the rest
+    of the month: every kind of car poll is first guaranteed one request per `MAX_INTERVAL_S`
+    (so nothing is ever left without any update); then the cars get what their expected month
+    costs at the preferred intervals (driving, charging and the idle window after each
+    wake-up, which notices a drive starting), or all that is left, which stretches those
+    intervals alike. Parked and sleeping cars cost nothing beyond the idle window, and the
+    coordinators ask again after every poll, so money that busy cars did not use speeds them up
+    later in the month.
 
-    1. every kind of poll is first guaranteed one request per `MAX_INTERVAL_S` (so nothing is
-       ever left without any update);
-    2. energy sites are promised `SITE_FLOOR_SHARE` of the money, so their entities keep moving;
-    3. cars get what their expected month costs at the preferred intervals (driving, charging
-       and the idle window after each wake-up, which notices a drive starting), or all that is
-       left, which stretches those intervals alike;
-    4. sites get whatever remains beyond their floor.
-
-    Each group's intervals are then stretched just enough to fit what it was given. Parked and
-    sleeping cars cost nothing beyond the idle window, and the coordinators ask again after
-    every poll, so money that busy cars did not use flows back to the sites later in the month.
+    Energy sites cost nothing (`api.accounting`: not billed), so they keep the preferred
+    `site_live` and `site_info` intervals whatever the budget, even when it is spent; their
+    requests are counted, not paid for. Whoever bills them through the category table finds
+    their cost in `spent_usd`, which slows the cars, never the sites.
     """
     _, end = month_bounds(now)
     remaining_s = max((end - now).total_seconds(), 1.0)
@@ -181,8 +176,6 @@ def plan(
         _Stream(vehicles * EXPECTED_CHARGING_SHARE, intervals.charging),
         _Stream(vehicles * EXPECTED_IDLE_SHARE, intervals.idle),
     )
-    site = (_Stream(sites, intervals.site_live), _Stream(sites, intervals.site_info))
-    groups = (cars, site)
 
     # State checks are free under the default reading; if billed they cannot be stretched
     # (they are what notices a car waking up), so they come off the top: one vehicle-list read
@@ -193,47 +186,29 @@ def plan(
         fixed = remaining_s / intervals.asleep
         fixed += vehicles * EXPECTED_IDLE_SHARE * remaining_s / intervals.idle
 
-    wanted_month = sum(_cost(g, 1.0, month_s) for g in groups) + fixed * month_s / remaining_s
+    wanted_month = _cost(cars, 1.0, month_s) + fixed * month_s / remaining_s
     budget_needed = wanted_month * per_data_usd / (1 - COMMAND_RESERVE)
 
     available_usd = budget_usd * (1 - COMMAND_RESERVE) - spent_usd
     available = available_usd / per_data_usd - fixed
-    wanted = [_cost(g, 1.0, remaining_s) for g in groups]
-    least = [_cost(g, _ceiling_stretch(g), remaining_s) for g in groups]
+    wanted = _cost(cars, 1.0, remaining_s)
+    least = _cost(cars, _ceiling_stretch(cars), remaining_s)
     # Budget spent: not even one poll per ceiling interval fits until the month rolls over.
-    paused = sum(wanted) > 0 and available < sum(least)
+    paused = wanted > 0 and available < least
+    granted = min(max(available, least), wanted) if wanted > 0 else 0.0
+    factor = _ceiling_stretch(cars) if paused else _stretch_for(cars, granted, remaining_s)
 
-    granted = list(least)
-    left = max(available - sum(least), 0.0)
-
-    def grant(group: int, up_to: float) -> None:
-        nonlocal left
-        extra = min(left, max(up_to - granted[group], 0.0))
-        granted[group] += extra
-        left -= extra
-
-    site_floor = SITE_FLOOR_SHARE * available if sites else 0.0
-    grant(1, min(wanted[1], site_floor))
-    grant(0, wanted[0])
-    grant(1, wanted[1])
-
-    stretches = [
-        _ceiling_stretch(g) if paused else _stretch_for(g, granted[i], remaining_s)
-        for i, g in enumerate(groups)
-    ]
-    cars_s, site_s = stretches
-
-    def stretch(seconds: float, factor: float) -> float:
+    def stretch(seconds: float) -> float:
         return min(seconds * factor, MAX_INTERVAL_S) if not paused else MAX_INTERVAL_S
 
     return Plan(
-        active=stretch(intervals.active, cars_s),
-        charging=stretch(intervals.charging, cars_s),
-        idle=stretch(intervals.idle, cars_s),
+        active=stretch(intervals.active),
+        charging=stretch(intervals.charging),
+        idle=stretch(intervals.idle),
         asleep=intervals.asleep,
-        site_live=stretch(intervals.site_live, site_s),
-        site_info=stretch(intervals.site_info, site_s),
-        factor=max((f for f, w in zip(stretches, wanted, strict=True) if w > 0), default=1.0),
+        site_live=intervals.site_live,
+        site_info=intervals.site_info,
+        factor=factor if wanted > 0 else 1.0,
         paused=paused,
         budget_needed_usd=math.ceil(budget_needed * 100) / 100,
     )

@@ -1,8 +1,9 @@
-"""The API cost meter: billed requests today and this month by category, and what they cost.
+"""The API cost meter: requests today and this month by category, and what they cost.
 
 Fed by the client's `on_request` hook (every request, retries included) and kept in
 `.storage`, so a restart does not forget what the month has already cost; the budget planner
-reads the month's cost from here.
+reads the month's cost from here. Categories and prices come from `api.accounting`: energy
+requests are counted (shown as "energy requests (not billed)") and cost nothing.
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api.accounting import RequestRecord
-from .budget import request_cost_usd
+from .api.accounting import COUNTED_CATEGORIES, RequestRecord, request_cost_usd
 from .const import DOMAIN
 
-BILLED_CATEGORIES: Final = ("data", "command", "wake")
 STORAGE_VERSION: Final = 1
 SAVE_DELAY_S: Final = 30.0
 
 
 class _Period(TypedDict):
     key: str  # the day ("2026-11-29", local) or the month ("2026-11", UTC) counted
-    counts: dict[str, int]  # billed requests by category
+    counts: dict[str, int]  # requests Tesla answered (below 500) by category
     counts_if_billed: dict[str, int]  # the same if the "free" state checks are billed
 
 
@@ -44,7 +43,7 @@ def _month_key(now: datetime) -> str:
 
 
 class CostMeter:
-    """Counts one account's billed Fleet API requests."""
+    """Counts one account's Fleet API requests (the billed ones and energy requests)."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Start empty; `async_load` brings back what was counted before a restart."""
@@ -91,14 +90,15 @@ class CostMeter:
 
     @callback
     def record(self, record: RequestRecord) -> None:
-        """The client's `on_request` hook: count the request if Tesla bills it."""
-        if not record.billed:
+        """The client's `on_request` hook: count the request if Tesla counts it (any answer
+        below 500); whether it costs anything is the price list's business."""
+        if not record.counted:
             return
         self._roll_over(dt_util.utcnow())
         for period in (self._today, self._month):
-            if record.category in BILLED_CATEGORIES:
+            if record.category in COUNTED_CATEGORIES:
                 period["counts"][record.category] = period["counts"].get(record.category, 0) + 1
-            if record.category_if_billed in BILLED_CATEGORIES:
+            if record.category_if_billed in COUNTED_CATEGORIES:
                 counts = period["counts_if_billed"]
                 counts[record.category_if_billed] = counts.get(record.category_if_billed, 0) + 1
         self._store.async_delay_save(self._data, SAVE_DELAY_S)
@@ -115,17 +115,17 @@ class CostMeter:
         return {"today": self._today, "month": self._month}
 
     def today(self, category: str) -> int:
-        """Billed requests of `category` today (local day)."""
+        """Requests of `category` today (local day); energy ones are counted, not billed."""
         self._roll_over(dt_util.utcnow())
         return self._today["counts"].get(category, 0)
 
     def month(self, category: str) -> int:
-        """Billed requests of `category` this billing month."""
+        """Requests of `category` this billing month; energy ones are counted, not billed."""
         self._roll_over(dt_util.utcnow())
         return self._month["counts"].get(category, 0)
 
     def month_cost_usd(self) -> float:
-        """Estimated cost this month at Tesla's prices (state checks free)."""
+        """Estimated cost this month at Tesla's prices (state checks and energy free)."""
         self._roll_over(dt_util.utcnow())
         return request_cost_usd(self._month["counts"])
 

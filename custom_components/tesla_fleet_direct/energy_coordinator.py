@@ -1,7 +1,8 @@
-"""One coordinator per energy site: live status every minute, site info hourly or on demand.
+"""One coordinator per energy site: live status every 30 s, site info hourly or on demand.
 
-Sites never sleep, so there is no state check: the intervals come from the account's budget plan
-(`AccountPolling`), which the user's preferred intervals feed.
+Sites never sleep, so there is no state check. Tesla does not bill energy requests, so the
+intervals are the user's (options; `AccountPolling.plan()` hands them through unchanged, however
+the budget stands); a 429 still closes the account's gate and is waited out.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class EnergySiteData:
 
 
 class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
-    """Polls one energy site at the interval the account's budget plan allows."""
+    """Polls one energy site at the account plan's site intervals (not budget-bound)."""
 
     config_entry: ConfigEntry
 
@@ -146,7 +147,6 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
             # Another coordinator of this account was told to wait; do not ask Tesla before then.
             raise ENERGY_FAILURES.rate_limited_for(wait)
         plan = self.polling.plan()
-        # The budget may have moved since the last poll; the next one follows it.
         self.update_interval = timedelta(seconds=plan.site_live)
         try:
             live = await self.api.live_status()

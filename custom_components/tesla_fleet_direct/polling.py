@@ -51,6 +51,7 @@ class AccountPolling:
     intervals: PollingIntervals = field(default_factory=PollingIntervals)
     budget_usd: float = MONTHLY_CREDIT_USD
     vehicles: int = 0
+    # The account's energy sites. Not part of the plan: their requests are not billed.
     sites: int = 0
     state_checks_billed: bool = False
     gate: RateLimitGate = field(default_factory=RateLimitGate)
@@ -63,7 +64,6 @@ class AccountPolling:
             budget_usd=self.budget_usd,
             spent_usd=self.spent_usd(),
             vehicles=self.vehicles,
-            sites=self.sites,
             intervals=self.intervals,
             state_checks_billed=self.state_checks_billed,
         )

@@ -32,6 +32,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .api.accounting import COUNTED_CATEGORIES
 from .const import DOMAIN
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
@@ -432,8 +433,9 @@ def _requests(period: str, category: str) -> CostMeterSensorEntityDescription:
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement="requests",
         entity_category=EntityCategory.DIAGNOSTIC,
-        # Data requests are what the budget is about; the rest are for the curious.
-        entity_registry_enabled_default=category == "data",
+        # Data requests are what the budget is about, and energy requests show what the sites'
+        # polling amounts to (not billed); commands and wakes are for the curious.
+        entity_registry_enabled_default=category in ("data", "energy"),
     )
 
 
@@ -441,7 +443,7 @@ COST_METER_SENSORS: tuple[CostMeterSensorEntityDescription, ...] = (
     *(
         _requests(period, category)
         for period in ("today", "month")
-        for category in ("data", "command", "wake")
+        for category in COUNTED_CATEGORIES
     ),
     CostMeterSensorEntityDescription(
         key="cost_month",

@@ -59,7 +59,9 @@ async def test_settings_commands_change_the_site(rig: Rig) -> None:
     assert site.disallow_charge_from_grid_with_solar_installed is True
     assert site.customer_preferred_export_rule == "pv_only"
     assert site.off_grid_vehicle_charging_reserve_percent == 20
-    assert {r.category for r in rig.records} == {"command"}
+    # Energy settings are energy requests: counted, not billed.
+    assert {r.category for r in rig.records} == {"energy"}
+    assert not any(r.billed for r in rig.records)
 
 
 @pytest.mark.parametrize(

@@ -230,8 +230,8 @@ async def test_every_request_reaches_the_hook_with_the_emulators_category(rig: R
         "data",
         "wake",
         "command",
-        "data",
-        "command",
+        "energy",
+        "energy",
     ]
     assert all(r.duration >= 0 for r in rig.records)
 

@@ -14,27 +14,32 @@ async def test_categories_and_cost(api: Api, emulator: Emulator) -> None:
     await api.get("/vehicles")  # free by default
     await api.get(f"/vehicles/{M3}")  # free by default
     await api.get(f"/vehicles/{M3}/vehicle_data")  # data
-    await api.get(f"/energy_sites/{SITE}/live_status")  # data
+    await api.get(f"/energy_sites/{SITE}/live_status")  # energy: counted, not billed
+    await api.post(f"/energy_sites/{SITE}/backup", {"backup_reserve_percent": 30})  # energy
     await api.get("/users/me")  # data
     await api.command(M3, "flash_lights")  # command
     await api.command(MY, "flash_lights")  # command (a 403 is still billed)
     await api.post(f"/vehicles/{M3}/wake_up")  # wake
     categories = [
-        (entry.endpoint, entry.category, entry.status) for entry in emulator.ledger.entries
+        (entry.endpoint, entry.category, entry.status, entry.billed)
+        for entry in emulator.ledger.entries
     ]
     assert categories == [
-        ("vehicles", "free", 200),
-        ("vehicle", "free", 200),
-        ("vehicle_data", "data", 200),
-        ("live_status", "data", 200),
-        ("users_me", "data", 200),
-        ("command", "command", 200),
-        ("command", "command", 403),
-        ("wake_up", "wake", 200),
+        ("vehicles", "free", 200, False),
+        ("vehicle", "free", 200, False),
+        ("vehicle_data", "data", 200, True),
+        ("live_status", "energy", 200, False),
+        ("backup", "energy", 200, False),
+        ("users_me", "data", 200, True),
+        ("command", "command", 200, True),
+        ("command", "command", 403, True),
+        ("wake_up", "wake", 200, True),
     ]
-    assert emulator.ledger.counts() == {"data": 3, "command": 2, "wake": 1, "free": 2}
-    assert emulator.ledger.cost() == pytest.approx(3 / 500 + 2 / 1000 + 1 / 50)
-    assert emulator.ledger.cost(state_billed=True) == pytest.approx(5 / 500 + 2 / 1000 + 1 / 50)
+    # Energy stays energy when state checks are billed too.
+    assert [e.category_if_billed for e in emulator.ledger.entries][3:5] == ["energy", "energy"]
+    assert emulator.ledger.counts() == {"data": 2, "command": 2, "wake": 1, "energy": 2, "free": 2}
+    assert emulator.ledger.cost() == pytest.approx(2 / 500 + 2 / 1000 + 1 / 50)
+    assert emulator.ledger.cost(state_billed=True) == pytest.approx(4 / 500 + 2 / 1000 + 1 / 50)
 
 
 async def test_4xx_are_billed_and_5xx_are_not(api: Api, emulator: Emulator) -> None:

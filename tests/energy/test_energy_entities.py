@@ -191,14 +191,16 @@ async def test_site_leaving_the_account_is_removed(
     ]
 
 
-async def test_default_budget_slows_the_site_down(hass: HomeAssistant, emulator: Emulator) -> None:
-    """With Tesla's $10 credit shared by two cars and a site, live status is not polled every
-    minute (that alone would be about $87 a month): the plan stretches it."""
+async def test_default_budget_leaves_the_site_at_30_s(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Two cars and a site on Tesla's $10 credit: the site's live status is still read every
+    30 s (energy requests are not billed, so the budget does not stretch them)."""
     _, fleet = await _load(hass, emulator)
-    interval = fleet.coordinators[SITE_ID].update_interval
-    assert interval is not None
-    assert interval > timedelta(minutes=5)
-    assert fleet.polling.plan().site_live == pytest.approx(interval.total_seconds(), rel=0.01)
+    assert fleet.polling.budget_usd == 10.0
+    assert fleet.polling.vehicles == 2
+    assert fleet.coordinators[SITE_ID].update_interval == timedelta(seconds=30)
+    assert fleet.polling.plan().site_live == 30
 
 
 async def test_site_diagnostics_hold_no_identifying_data(

@@ -1,18 +1,40 @@
 """Request accounting: what every Fleet API request was, for counting and cost estimates.
 
-Tesla bills by category (data, command, wake); whether the vehicle list and the single-vehicle
-state are billed is unverified, so the classification lives in ONE table that callers may
-replace, and `category_if_billed` says what a "free" request would cost if it is not.
+Tesla bills by category (data, command, wake) at the prices in `REQUESTS_PER_USD`; energy
+requests are their own category, counted but not billed. Whether the vehicle list and the
+single-vehicle state are billed is unverified, so the classification lives in ONE table that
+callers may replace, and `category_if_billed` says what a "free" request would cost if it is not.
+The budget planner, the cost meter and the benchmark all read this module; nothing else lists
+categories or prices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 import re
-from typing import Literal
+from typing import Final, Literal
 
-type Category = Literal["data", "command", "wake", "free"]
+type Category = Literal["data", "command", "wake", "energy", "free"]
+
+# Tesla's published prices (developer.tesla.com): requests per US dollar. A category missing
+# here is not billed.
+REQUESTS_PER_USD: Final[Mapping[Category, int]] = {"data": 500, "command": 1000, "wake": 50}
+# What the cost meter counts and shows: the billed categories, and energy requests, which Tesla
+# does not bill (shared/docs/fleet-api.md, "Cost and limits": "Energy product APIs are free to
+# use at this time", per Home Assistant's tesla_fleet documentation and Teslemetry's pricing
+# notes) but which tell the user what the energy sites' polling amounts to.
+COUNTED_CATEGORIES: Final[tuple[Category, ...]] = ("data", "command", "wake", "energy")
+
+
+def is_billed(category: str) -> bool:
+    """Whether Tesla charges for a request of `category`."""
+    return category in REQUESTS_PER_USD
+
+
+def request_cost_usd(counts: Mapping[str, int]) -> float:
+    """US dollars for request counts by category (categories without a price cost nothing)."""
+    return sum(counts.get(kind, 0) / per for kind, per in REQUESTS_PER_USD.items())
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +59,10 @@ DEFAULT_CATEGORY_RULES: tuple[CategoryRule, ...] = (
     CategoryRule("POST", rf"{_VEHICLE}/wake_up", "wake"),
     CategoryRule("POST", rf"{_VEHICLE}/command/.+", "command"),
     CategoryRule("POST", rf"{_VEHICLE}/signed_command", "command"),
-    CategoryRule("POST", r"/api/1/energy_sites/[^/]+/.+", "command"),
+    # Energy sites, reads and settings alike: not billed (fleet-api.md, "Cost and limits").
+    # Whoever sees them billed replaces this rule (e.g. "data" for reads, "command" for
+    # settings); the cost meter then counts them and the budget pays for them from what it spent.
+    CategoryRule("*", r"/api/1/energy_sites/.+", "energy"),
     # Home Assistant's built-in integration treats these two as free; Tesla's page is unclear.
     CategoryRule("GET", r"/api/1/vehicles", "free", "data"),
     CategoryRule("GET", _VEHICLE, "free", "data"),
@@ -58,9 +83,14 @@ class RequestRecord:
     category_if_billed: Category
 
     @property
-    def billed(self) -> bool:
-        """Tesla bills every answered request with a status below 500."""
+    def counted(self) -> bool:
+        """Tesla counts every answered request with a status below 500, errors included."""
         return self.status is not None and self.status < 500
+
+    @property
+    def billed(self) -> bool:
+        """Counted, and of a category Tesla charges for (not energy, not a free state check)."""
+        return self.counted and is_billed(self.category)
 
 
 type RequestCallback = Callable[[RequestRecord], None]
