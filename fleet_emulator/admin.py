@@ -11,7 +11,7 @@ from aiohttp import web
 
 from .ratelimit import REPORTED_LIMITS, RateLimiter
 from .scenario import EVENT_KINDS, EventSpec
-from .signing import pairing_response, public_key_pem
+from .signing import pairing_response, public_key_pem, signing_faults_response
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -255,6 +255,13 @@ def setup(app: web.Application, emu: Emulator) -> None:
             return web.json_response({"error": "vehicle does not take signed commands"}, status=404)
         return pairing_response(security, await _body(request), add=request.method == "POST")
 
+    async def signing_faults(request: web.Request) -> web.StreamResponse:
+        security = emu.world.security.get(request.match_info["vin"])
+        if security is None:
+            return web.json_response({"error": "vehicle does not take signed commands"}, status=404)
+        body = await _body(request) if request.method == "POST" else {}
+        return signing_faults_response(security, request.method, body)
+
     async def hosted_key(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
         domain, key = body.get("domain"), body.get("public_key")
@@ -284,6 +291,9 @@ def setup(app: web.Application, emu: Emulator) -> None:
         ("PATCH", "/sites/{site_id:\\d+}", site),
         ("POST", "/vehicles/{vin}/keys", keys),
         ("DELETE", "/vehicles/{vin}/keys", keys),
+        ("GET", "/vehicles/{vin}/signing_faults", signing_faults),
+        ("POST", "/vehicles/{vin}/signing_faults", signing_faults),
+        ("DELETE", "/vehicles/{vin}/signing_faults", signing_faults),
         ("POST", "/hosted_keys", hosted_key),
     ]
     for method, path, handler in routes:

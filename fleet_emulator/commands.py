@@ -322,6 +322,11 @@ def _set_preconditioning_max(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
     return True, ""
 
 
+def _set_bioweapon_mode(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
+    v.bioweapon_mode = _bool(p, "on")
+    return True, ""
+
+
 def _set_climate_keeper_mode(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
     mode = CLIMATE_KEEPER_MODES[_int(p, "climate_keeper_mode", 0, 3)]
     v.climate_keeper_mode = mode
@@ -489,6 +494,16 @@ def _media_prev_fav(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
     return True, ""
 
 
+def _media_volume_up(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
+    v.media_volume = min(11.0, v.media_volume + 1)
+    return True, ""
+
+
+def _media_volume_down(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
+    v.media_volume = max(0.0, v.media_volume - 1)
+    return True, ""
+
+
 def _adjust_volume(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
     v.media_volume = _number(p, "volume", 0, 11)
     return True, ""
@@ -567,6 +582,7 @@ COMMANDS: dict[str, Callable[[Vehicle, Mapping[str, Any]], Outcome]] = {
     "auto_conditioning_stop": _auto_conditioning_stop,
     "set_temps": _set_temps,
     "set_preconditioning_max": _set_preconditioning_max,
+    "set_bioweapon_mode": _set_bioweapon_mode,
     "set_climate_keeper_mode": _set_climate_keeper_mode,
     "set_cabin_overheat_protection": _set_cabin_overheat_protection,
     "set_cop_temp": _set_cop_temp,
@@ -595,6 +611,8 @@ COMMANDS: dict[str, Callable[[Vehicle, Mapping[str, Any]], Outcome]] = {
     "media_prev_track": _media_prev_track,
     "media_next_fav": _media_next_fav,
     "media_prev_fav": _media_prev_fav,
+    "media_volume_up": _media_volume_up,
+    "media_volume_down": _media_volume_down,
     "adjust_volume": _adjust_volume,
     "navigation_request": _navigation_request,
     "navigation_gps_request": _navigation_gps_request,

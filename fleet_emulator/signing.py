@@ -45,6 +45,18 @@ RESYNC_FAULTS = frozenset(
         um.MESSAGEFAULT_ERROR_INVALID_TOKEN_OR_COUNTER,
     }
 )
+# Counter rules of the reference verifier (teslamotors/vehicle-command
+# internal/authentication/crypto.go:20-21, verifier.go:217-222 and 285-295, window.go): a
+# counter below the highest seen (or 0) is only taken with at most 30 s left to live, and
+# infotainment remembers the last 32 counters so messages may arrive out of order; VCSEC wants
+# them in order (pkg/protocol/protocol.md, "The counter must increase ...").
+MAX_SECONDS_WITHOUT_COUNTER = 30
+WINDOW_SIZE = 32
+ALL_SEEN = (1 << WINDOW_SIZE) - 1
+# What `inject_fault` accepts besides a MessageFault name: WAIT at the message layer (the car
+# is busy or waking), and VCSEC's own WAIT in an authenticated answer (busy with a request).
+WAIT = "wait"
+VCSEC_WAIT = "vcsec_wait"
 ROLES: Mapping[str, int] = {
     "owner": keys_pb2.ROLE_OWNER,
     "driver": keys_pb2.ROLE_DRIVER,
@@ -122,6 +134,9 @@ class DomainState:
     epoch: bytes
     booted_at: float
     counters: dict[bytes, int] = field(default_factory=dict)
+    # Per client: bit n set = counter (highest - n - 1) was used. Unknown history counts as
+    # used, so a car restored from its state file never takes an old counter twice.
+    windows: dict[bytes, int] = field(default_factory=dict)
 
     @property
     def public_key(self) -> bytes:
@@ -147,6 +162,8 @@ class VehicleSecurity:
         self._clock = clock
         self.paired: dict[bytes, int] = {}
         self._domains: dict[int, DomainState] = {}
+        # Injected answers for the next messages: [kind, domain or None for any, remaining].
+        self.pending_faults: list[list[Any]] = []
         for domain in DOMAINS:
             self.reboot(domain)
 
@@ -199,6 +216,37 @@ class VehicleSecurity:
             booted_at=self._clock(),
         )
 
+    def inject_fault(self, kind: str, count: int = 1, domain: int | None = None) -> None:
+        """Answer the next `count` messages (to `domain`, or any) with `kind` instead.
+
+        `kind` is "wait" (message-layer WAIT), "vcsec_wait" (VCSEC's application-layer WAIT
+        to an authenticated command) or a MessageFault name such as "busy", "timeout",
+        "internal" or "time_to_live_too_long".
+        """
+        if kind not in (WAIT, VCSEC_WAIT):
+            _fault_code(kind)  # validates
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        self.pending_faults.append([kind, domain, count])
+
+    def clear_faults(self) -> None:
+        """Forget injected answers not used yet."""
+        self.pending_faults.clear()
+
+    def _take_fault(self, domain: int, *, application: bool) -> str | None:
+        """The next injected answer for this domain at this layer, used up by one."""
+        for entry in self.pending_faults:
+            kind, wanted, _left = entry
+            if wanted not in (None, domain) or (kind == VCSEC_WAIT) != application:
+                continue
+            if kind == VCSEC_WAIT and domain != VCSEC:
+                continue
+            entry[2] -= 1
+            if entry[2] <= 0:
+                self.pending_faults.remove(entry)
+            return str(kind)
+        return None
+
     def clock_time(self, domain: int) -> int:
         """Seconds since the domain's epoch began."""
         state = self._domains[domain]
@@ -214,8 +262,16 @@ class VehicleSecurity:
         domain = request.to_destination.domain
         if domain not in self._domains:
             return self._fault_reply(request, domain, um.MESSAGEFAULT_ERROR_INVALID_DOMAINS)
+        handshake = request.HasField("session_info_request")
+        injected = self._take_fault(domain, application=False)
+        if injected == WAIT:
+            reply = self._reply(request, domain)
+            reply.signedMessageStatus.operation_status = um.OPERATIONSTATUS_WAIT
+            return bytes(reply.SerializeToString())
+        if injected is not None:
+            return self._fault_reply(request, domain, _fault_code(injected))
         try:
-            if request.HasField("session_info_request"):
+            if handshake:
                 return self._session_info(request, domain)
             return self._command(request, domain, run)
         except _FaultError as fault:
@@ -267,9 +323,12 @@ class VehicleSecurity:
             reply.signedMessageStatus.signed_message_fault = fault.fault  # type: ignore[assignment]
             self._attach_session_info(reply, domain, client, request.uuid)
             return bytes(reply.SerializeToString())
-        counter = request.signature_data.HMAC_Personalized_data.counter
-        self._domains[domain].counters[client] = counter
-        payload = self._execute(domain, request.protobuf_message_as_bytes, self.paired[client], run)
+        if self._take_fault(domain, application=True) == VCSEC_WAIT:
+            payload = _vcsec_wait_reply()
+        else:
+            payload = self._execute(
+                domain, request.protobuf_message_as_bytes, self.paired[client], run
+            )
         reply = self._reply(request, domain)
         if request.flags & ENCRYPT_RESPONSE:
             self._encrypt(reply, request, shared, payload)
@@ -278,13 +337,21 @@ class VehicleSecurity:
         return bytes(reply.SerializeToString())
 
     def _verify(self, request: um.RoutableMessage, domain: int, client: bytes) -> bytes:
-        """Check epoch, expiry, tag and counter in that order; returns the shared key."""
+        """Check epoch, expiry, lifetime, tag and counter in that order; returns the shared key.
+
+        The order is the reference verifier's (verifier.go:189-297).
+        """
         state = self._domains[domain]
         data = request.signature_data.HMAC_Personalized_data
+        now = self.clock_time(domain)
         if data.epoch != state.epoch:
             raise _FaultError(um.MESSAGEFAULT_ERROR_INCORRECT_EPOCH)
-        if data.expires_at < self.clock_time(domain):
+        if data.expires_at < now:
             raise _FaultError(um.MESSAGEFAULT_ERROR_TIME_EXPIRED)
+        if data.counter == 0 or data.counter < state.counters.get(client, 0):
+            # Out of order (or no counter): only a message about to expire may be late.
+            if data.expires_at - now > MAX_SECONDS_WITHOUT_COUNTER:
+                raise _FaultError(um.MESSAGEFAULT_ERROR_TIME_TO_LIVE_TOO_LONG)
         shared = state.shared_key(client)
         items: list[tuple[int, bytes]] = [
             (sig.TAG_SIGNATURE_TYPE, bytes((sig.SIGNATURE_TYPE_HMAC_PERSONALIZED,))),
@@ -301,9 +368,26 @@ class VehicleSecurity:
         if not hmac.compare_digest(expected, data.tag):
             raise _FaultError(um.MESSAGEFAULT_ERROR_INVALID_SIGNATURE)
         # Counters are checked only after the tag, so forgeries cannot burn them.
-        if data.counter <= state.counters.get(client, 0):
+        if data.counter and not self._use_counter(state, domain, client, data.counter):
             raise _FaultError(um.MESSAGEFAULT_ERROR_INVALID_TOKEN_OR_COUNTER)
         return shared
+
+    @staticmethod
+    def _use_counter(state: DomainState, domain: int, client: bytes, counter: int) -> bool:
+        """Record a counter as used; False if it was used before or is too old to tell."""
+        highest = state.counters.get(client, 0)
+        history = state.windows.get(client, ALL_SEEN if client in state.counters else 0)
+        if counter > highest:
+            shift = counter - highest
+            # Bit 0 stands for the counter just below the new highest: the old highest.
+            state.windows[client] = ((history << shift) | (1 << (shift - 1))) & ALL_SEEN
+            state.counters[client] = counter
+            return True
+        age = highest - counter
+        if domain == VCSEC or age == 0 or age > WINDOW_SIZE or history >> (age - 1) & 1:
+            return False
+        state.windows[client] = history | 1 << (age - 1)
+        return True
 
     def _execute(self, domain: int, payload: bytes, role: int, run: CommandFunction) -> bytes:
         try:
@@ -313,6 +397,12 @@ class VehicleSecurity:
         if decoded is None:
             return _app_reply(domain, ok=False, reason="not_supported")
         name, params = decoded
+        if name == PING:
+            # The no-op the reference uses to check a session (infotainment.go:52-70): the car
+            # answers with the ping id, whatever the key's role.
+            response = cs.Response()
+            response.ping.ping_id = int(params["ping_id"])
+            return bytes(response.SerializeToString())
         if role in READ_ONLY_ROLES or (
             role == keys_pb2.ROLE_CHARGING_MANAGER and name not in CHARGING_COMMANDS
         ):
@@ -381,6 +471,23 @@ def _app_reply(domain: int, *, ok: bool, reason: str) -> bytes:
     return bytes(response.SerializeToString())
 
 
+def _vcsec_wait_reply() -> bytes:
+    message = vcsec.FromVCSECMessage()
+    message.commandStatus.operationStatus = vcsec.OPERATIONSTATUS_WAIT
+    return bytes(message.SerializeToString())
+
+
+def _fault_code(name: str) -> int:
+    """A MessageFault_E value from its name with or without the prefix, any case."""
+    full = name.upper()
+    if not full.startswith("MESSAGEFAULT_ERROR_"):
+        full = "MESSAGEFAULT_ERROR_" + full
+    try:
+        return int(um.MessageFault_E.Value(full))
+    except ValueError:
+        raise ValueError(f"unknown fault {name!r}") from None
+
+
 _GENERIC_ERRORS: Mapping[str, int] = {
     "unauthorized": errors_pb2.GENERICERROR_UNAUTHORIZED,
     "not_supported": errors_pb2.GENERICERROR_NOT_SUPPORTED,
@@ -430,6 +537,43 @@ def pairing_response(
     return web.json_response({"paired": add, "changed": changed, "vin": security.vin})
 
 
+_DOMAIN_NAMES: Mapping[str, int] = {"vehicle_security": VCSEC, "infotainment": INFOTAINMENT}
+
+
+def signing_faults_response(
+    security: VehicleSecurity, method: str, body: Mapping[str, Any]
+) -> web.Response:
+    """Admin `GET|POST|DELETE /vehicles/{vin}/signing_faults`: list, add or clear answers.
+
+    POST `{"kind": "wait" | "vcsec_wait" | a MessageFault name, "count": n,
+    "domain": "vehicle_security" | "infotainment" (default: either)}`.
+    """
+    if method == "DELETE":
+        security.clear_faults()
+    elif method == "POST":
+        kind, count, domain = body.get("kind"), body.get("count", 1), body.get("domain")
+        if (
+            not isinstance(kind, str)
+            or not isinstance(count, int)
+            or isinstance(count, bool)
+            or (domain is not None and domain not in _DOMAIN_NAMES)
+        ):
+            return web.json_response(
+                {"error": "kind (string), count (integer) and domain (optional) expected"},
+                status=400,
+            )
+        try:
+            security.inject_fault(kind, count, None if domain is None else _DOMAIN_NAMES[domain])
+        except ValueError as err:
+            return web.json_response({"error": str(err)}, status=400)
+    names = {number: name for name, number in _DOMAIN_NAMES.items()}
+    pending = [
+        {"kind": kind, "domain": names.get(domain), "count": left}
+        for kind, domain, left in security.pending_faults
+    ]
+    return web.json_response({"vin": security.vin, "pending": pending})
+
+
 # --- payload decoding: protobuf command -> (REST name, REST parameters) --------------------
 
 _RKE_COMMANDS: Mapping[int, str] = {
@@ -454,7 +598,18 @@ def decode_vcsec(payload: bytes) -> tuple[str, dict[str, Any]] | None:
             return "actuate_trunk", {"which_trunk": "front"}
         if closures.rearTrunk != vcsec.CLOSURE_MOVE_TYPE_NONE:
             return "actuate_trunk", {"which_trunk": "rear"}
+        # The charge port door through VCSEC (vcsec.proto:93-101, chargePort = 7), as other
+        # clients send it (python-tesla-fleet-api); the reference uses infotainment instead.
+        port = _CHARGE_PORT.get(closures.chargePort)
+        if port is not None:
+            return port, {}
     return None
+
+
+_CHARGE_PORT: Mapping[int, str] = {
+    vcsec.CLOSURE_MOVE_TYPE_OPEN: "charge_port_door_open",
+    vcsec.CLOSURE_MOVE_TYPE_CLOSE: "charge_port_door_close",
+}
 
 
 _MARKER_ACTIONS: Mapping[str, str] = {
@@ -465,22 +620,30 @@ _MARKER_ACTIONS: Mapping[str, str] = {
     "mediaPlayAction": "media_toggle_playback",
     "mediaNextTrack": "media_next_track",
     "mediaPreviousTrack": "media_prev_track",
+    "mediaNextFavorite": "media_next_fav",
+    "mediaPreviousFavorite": "media_prev_fav",
     "vehicleControlCancelSoftwareUpdateAction": "cancel_software_update",
 }
+# Not a REST command: answered by the protocol side itself.
+PING = "ping"
 _CHARGING: Mapping[str, str] = {
     "start": "charge_start",
     "stop": "charge_stop",
     "start_standard": "charge_standard",
     "start_max_range": "charge_max_range",
 }
+# Seat marker -> Fleet API seat_position, as Tesla numbers them (vehicle-command
+# pkg/proxy/command.go:25-35): 3 and 6 are the rear outer backrests.
 _SEATS: Mapping[str, int] = {
     "CAR_SEAT_FRONT_LEFT": 0,
     "CAR_SEAT_FRONT_RIGHT": 1,
     "CAR_SEAT_REAR_LEFT": 2,
+    "CAR_SEAT_REAR_LEFT_BACK": 3,
     "CAR_SEAT_REAR_CENTER": 4,
     "CAR_SEAT_REAR_RIGHT": 5,
-    "CAR_SEAT_THIRD_ROW_LEFT": 6,
-    "CAR_SEAT_THIRD_ROW_RIGHT": 7,
+    "CAR_SEAT_REAR_RIGHT_BACK": 6,
+    "CAR_SEAT_THIRD_ROW_LEFT": 7,
+    "CAR_SEAT_THIRD_ROW_RIGHT": 8,
 }
 _SEAT_LEVELS: Mapping[str, int] = {
     "SEAT_HEATER_OFF": 0,
@@ -574,6 +737,8 @@ def _precondition_schedule(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] |
 
 def _departure(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
     d = va.scheduledDepartureAction
+    if not d.enabled:
+        return "set_scheduled_departure", {"enable": False}
     precondition = d.preconditioning_times.WhichOneof("times")
     off_peak = d.off_peak_charging_times.WhichOneof("times")
     return "set_scheduled_departure", {
@@ -618,6 +783,33 @@ def _auto_seat(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
         "auto_seat_position": int(seats[0].seat_position),
         "auto_climate_on": seats[0].on,
     }
+
+
+def _volume(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    volume = va.mediaUpdateVolume
+    choice = volume.WhichOneof("media_volume")
+    if choice == "volume_absolute_float":
+        return "adjust_volume", {"volume": round(volume.volume_absolute_float, 2)}
+    # A step: only its sign counts (vehicle-command pkg/vehicle/infotainment.go:72-94).
+    if choice == "volume_delta" and volume.volume_delta:
+        return ("media_volume_up" if volume.volume_delta > 0 else "media_volume_down"), {}
+    return None
+
+
+def _climate_keeper(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    keeper = va.hvacClimateKeeperAction
+    params: dict[str, Any] = {"climate_keeper_mode": int(keeper.ClimateKeeperAction)}
+    if keeper.manual_override:
+        params["manual_override"] = True
+    return "set_climate_keeper_mode", params
+
+
+def _valet(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
+    valet = va.vehicleControlSetValetModeAction
+    params: dict[str, Any] = {"on": valet.on}
+    if valet.password:
+        params["password"] = valet.password
+    return "set_valet_mode", params
 
 
 def _cop(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
@@ -686,10 +878,7 @@ _ACTION_DECODERS: Mapping[str, Callable[[cs.VehicleAction], tuple[str, dict[str,
             "manual_override": va.hvacBioweaponModeAction.manual_override,
         },
     ),
-    "hvacClimateKeeperAction": lambda va: (
-        "set_climate_keeper_mode",
-        {"climate_keeper_mode": int(va.hvacClimateKeeperAction.ClimateKeeperAction)},
-    ),
+    "hvacClimateKeeperAction": _climate_keeper,
     "setCabinOverheatProtectionAction": lambda va: (
         "set_cabin_overheat_protection",
         {
@@ -697,21 +886,12 @@ _ACTION_DECODERS: Mapping[str, Callable[[cs.VehicleAction], tuple[str, dict[str,
             "fan_only": va.setCabinOverheatProtectionAction.fan_only,
         },
     ),
-    "mediaUpdateVolume": lambda va: (
-        "adjust_volume",
-        {"volume": round(va.mediaUpdateVolume.volume_absolute_float, 2)},
-    ),
+    "mediaUpdateVolume": _volume,
     "drivingSpeedLimitAction": lambda va: (
         "speed_limit_activate" if va.drivingSpeedLimitAction.activate else "speed_limit_deactivate",
         {"pin": va.drivingSpeedLimitAction.pin},
     ),
-    "vehicleControlSetValetModeAction": lambda va: (
-        "set_valet_mode",
-        {
-            "on": va.vehicleControlSetValetModeAction.on,
-            "password": va.vehicleControlSetValetModeAction.password,
-        },
-    ),
+    "vehicleControlSetValetModeAction": _valet,
     "vehicleControlTriggerHomelinkAction": lambda va: (
         "trigger_homelink",
         {
@@ -780,4 +960,5 @@ _ACTION_DECODERS: Mapping[str, Callable[[cs.VehicleAction], tuple[str, dict[str,
     ),
     "navigationGpsRequest": _nav_gps,
     "navigationSuperchargerRequest": _nav_supercharger,
+    "ping": lambda va: (PING, {"ping_id": va.ping.ping_id}),
 }

@@ -114,6 +114,7 @@ class Vehicle:
     climate_on: bool = False
     defrost_max: bool = False
     climate_keeper_mode: str = "off"
+    bioweapon_mode: bool = False
     cabin_overheat_protection: str = "On"
     cop_temp: str = "High"
     seat_heaters: dict[int, int] = field(default_factory=dict)

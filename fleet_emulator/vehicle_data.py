@@ -117,7 +117,7 @@ def climate_state(v: Vehicle) -> dict[str, Any]:
         "hvac_auto_request": "On",
         "remote_heater_control_enabled": v.climate_on,
         "battery_heater": False,
-        "bioweapon_mode": False,
+        "bioweapon_mode": v.bioweapon_mode,
         "side_mirror_heaters": False,
         "wiper_blade_heater": False,
         "timestamp": _ms(v),

@@ -54,6 +54,9 @@ def run_command(vehicle: Vehicle, name: str, params: dict[str, Any]) -> tuple[bo
         # REST wants the phone's position to close windows; a signed message carries none
         # (the authenticated key is the proof), so the car's own position stands in.
         params = {**params, "lat": vehicle.latitude, "lon": vehicle.longitude}
+    if name == "set_valet_mode" and params.get("on") is False and "password" not in params:
+        # Signed, valet mode goes off without the PIN (vehicle-command security.go:39-42).
+        params = {**params, "password": vehicle.valet_pin or ""}
     try:
         return apply_command(vehicle, name, params)
     except InvalidCommandError as err:

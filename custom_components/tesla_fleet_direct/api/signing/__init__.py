@@ -9,6 +9,7 @@ from .errors import (
     ResponseVerificationError,
     SessionSyncError,
     SigningError,
+    VehicleBusyError,
     VehicleFaultError,
 )
 from .manager import SignedCommands
@@ -25,6 +26,7 @@ __all__ = [
     "SigningError",
     "Transport",
     "UnsupportedCommandError",
+    "VehicleBusyError",
     "VehicleFaultError",
     "VehicleSigner",
     "encode_command",

@@ -1,9 +1,17 @@
-"""Fleet API command names and parameters as Vehicle Command Protocol payloads, and back."""
+"""Fleet API command names and parameters as Vehicle Command Protocol payloads, and back.
+
+Each REST command is built the way Tesla's own translation builds it: the HTTP proxy of
+teslamotors/vehicle-command maps a REST name and its JSON body to a `vehicle.Vehicle` method
+(`pkg/proxy/command.go`, `ExtractCommandAction`), and that method builds the protobuf
+(`pkg/vehicle/*.go`). Line numbers below refer to that repository (main, 2026-07). Where we
+differ, the comment says why; commands that file does not know are marked as such.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+import time
 from typing import Any
 
 from tesla_protocol.command import (
@@ -13,12 +21,14 @@ from tesla_protocol.command import (
     vcsec_pb2 as vcsec,
 )
 
-from .errors import DecodeError
+from .errors import DecodeError, VehicleBusyError
 
 VCSEC = um.DOMAIN_VEHICLE_SECURITY
 INFOTAINMENT = um.DOMAIN_INFOTAINMENT
 
 type Params = Mapping[str, Any]
+# Seconds since the Unix epoch; schedule ids default to it, like the reference.
+type Now = Callable[[], float]
 
 
 class UnsupportedCommandError(ValueError):
@@ -49,7 +59,8 @@ def _rke(action: int) -> EncodedCommand:
 
 def _trunk(params: Params) -> EncodedCommand:
     message = vcsec.UnsignedMessage()
-    which = params.get("which_trunk")
+    # No `which_trunk` opens the rear trunk, as in command.go:187-198 (OpenTrunk).
+    which = params.get("which_trunk", "rear")
     if which == "front":
         message.closureMoveRequest.frontTrunk = vcsec.CLOSURE_MOVE_TYPE_MOVE
     elif which == "rear":
@@ -86,11 +97,19 @@ def _hvac(on: bool) -> Callable[[Params], EncodedCommand]:
 
 
 def _set_temps(params: Params) -> EncodedCommand:
+    driver = float(params["driver_temp"])
+    # The reference reads a missing passenger_temp as 0 °C (command.go:179-181), which the car
+    # clamps to its lowest setting; one temperature for both seats is what a caller means.
+    # Our typed API always sends both, so the bytes match the reference in practice.
+    passenger = float(params.get("passenger_temp", driver))
+
     def fill(va: cs.VehicleAction) -> None:
-        va.hvacTemperatureAdjustmentAction.driver_temp_celsius = float(params["driver_temp"])
-        va.hvacTemperatureAdjustmentAction.passenger_temp_celsius = float(
-            params.get("passenger_temp", params["driver_temp"])
-        )
+        adjust = va.hvacTemperatureAdjustmentAction
+        adjust.driver_temp_celsius = driver
+        adjust.passenger_temp_celsius = passenger
+        # The reference always sets level TEMP_MAX next to the two temperatures
+        # (climate.go:88-103); the car takes the explicit temperatures.
+        adjust.level.TEMP_MAX.SetInParent()
 
     return _action(fill)
 
@@ -149,9 +168,14 @@ def _bioweapon(params: Params) -> EncodedCommand:
 
 
 def _climate_keeper(params: Params) -> EncodedCommand:
+    mode = int(params["climate_keeper_mode"])
+    if not 0 <= mode <= 3:
+        raise UnsupportedCommandError(f"climate_keeper_mode={mode}")
+
     def fill(va: cs.VehicleAction) -> None:
-        va.hvacClimateKeeperAction.ClimateKeeperAction = int(params["climate_keeper_mode"])  # type: ignore[assignment]
-        va.hvacClimateKeeperAction.manual_override = True
+        va.hvacClimateKeeperAction.ClimateKeeperAction = mode  # type: ignore[assignment]
+        # manual_override only when asked for, default off (command.go:145-155).
+        va.hvacClimateKeeperAction.manual_override = bool(params.get("manual_override", False))
 
     return _action(fill)
 
@@ -164,16 +188,21 @@ def _overheat(params: Params) -> EncodedCommand:
     return _action(fill)
 
 
-# Fleet API seat_position -> the protocol's seat marker field.
+# Fleet API seat_position -> the protocol's seat marker field: the reference's list
+# (command.go:25-35, indexed by seat_position at command.go:659-674) and its marker fields
+# (climate.go:110-133). 3 and 6 are the backrests of the rear outer seats.
 SEAT_FIELDS: Mapping[int, str] = {
     0: "CAR_SEAT_FRONT_LEFT",
     1: "CAR_SEAT_FRONT_RIGHT",
     2: "CAR_SEAT_REAR_LEFT",
+    3: "CAR_SEAT_REAR_LEFT_BACK",
     4: "CAR_SEAT_REAR_CENTER",
     5: "CAR_SEAT_REAR_RIGHT",
-    6: "CAR_SEAT_THIRD_ROW_LEFT",
-    7: "CAR_SEAT_THIRD_ROW_RIGHT",
+    6: "CAR_SEAT_REAR_RIGHT_BACK",
+    7: "CAR_SEAT_THIRD_ROW_LEFT",
+    8: "CAR_SEAT_THIRD_ROW_RIGHT",
 }
+# climate.go:135-157; any other level would be sent as SEAT_HEATER_UNKNOWN, we refuse it.
 SEAT_LEVEL_FIELDS: Mapping[int, str] = {
     0: "SEAT_HEATER_OFF",
     1: "SEAT_HEATER_LOW",
@@ -197,36 +226,60 @@ def _seat_heater(params: Params) -> EncodedCommand:
 
 
 def _volume(params: Params) -> EncodedCommand:
+    # The reference refuses volumes above 10 (infotainment.go:96-100); Fleet API documents
+    # 0-11 for this REST command, so the value goes to the car as given and the car decides.
     def fill(va: cs.VehicleAction) -> None:
         va.mediaUpdateVolume.volume_absolute_float = float(params["volume"])
 
     return _action(fill)
 
 
+def _volume_step(delta: int) -> Callable[[Params], EncodedCommand]:
+    # Only the sign of the delta matters (infotainment.go:72-94).
+    def fill(va: cs.VehicleAction) -> None:
+        va.mediaUpdateVolume.volume_delta = delta
+
+    return lambda _p: _action(fill)
+
+
 def _speed_limit(activate: bool) -> Callable[[Params], EncodedCommand]:
     def encode(params: Params) -> EncodedCommand:
+        pin = str(params["pin"])  # required, command.go:460-471
+
         def fill(va: cs.VehicleAction) -> None:
             va.drivingSpeedLimitAction.activate = activate
-            va.drivingSpeedLimitAction.pin = str(params.get("pin", ""))
+            va.drivingSpeedLimitAction.pin = pin
 
         return _action(fill)
 
     return encode
 
 
+def _valid_pin(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 4 and value.isdigit()
+
+
 def _valet(params: Params) -> EncodedCommand:
+    on = bool(params["on"])
+    # On needs a four-digit PIN; off never sends one (security.go:33-67, DisableValetMode).
+    password = params.get("password") if on else ""
+    if on and not _valid_pin(password):
+        raise UnsupportedCommandError("valet mode needs a four-digit password")
+
     def fill(va: cs.VehicleAction) -> None:
-        va.vehicleControlSetValetModeAction.on = bool(params["on"])
-        if params.get("password"):
-            va.vehicleControlSetValetModeAction.password = str(params["password"])
+        va.vehicleControlSetValetModeAction.on = on
+        va.vehicleControlSetValetModeAction.password = str(password)
 
     return _action(fill)
 
 
 def _homelink(params: Params) -> EncodedCommand:
+    # lat and lon are required and sent as 32-bit floats (command.go:522-531, security.go:227).
+    latitude, longitude = float(params["lat"]), float(params["lon"])
+
     def fill(va: cs.VehicleAction) -> None:
-        va.vehicleControlTriggerHomelinkAction.location.latitude = float(params.get("lat", 0))
-        va.vehicleControlTriggerHomelinkAction.location.longitude = float(params.get("lon", 0))
+        va.vehicleControlTriggerHomelinkAction.location.latitude = latitude
+        va.vehicleControlTriggerHomelinkAction.location.longitude = longitude
 
     return _action(fill)
 
@@ -246,7 +299,7 @@ def _scheduled_charging(params: Params) -> EncodedCommand:
     return _action(fill)
 
 
-# Tesla's day bitmask in the protocol: Sunday is bit 0 ... Saturday bit 6.
+# Tesla's day bitmask in the protocol: Sunday is bit 0 ... Saturday bit 6 (command.go:37-54).
 WEEK = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 WEEKDAYS_MASK = 0b0111110
 
@@ -267,11 +320,21 @@ def day_mask(value: object) -> int:
     raise ValueError(f"days_of_week={value!r}")
 
 
-def _charge_schedule(params: Params) -> EncodedCommand:
+def _schedule_id(params: Params, now: Now) -> int:
+    # No id (or 0) makes a new schedule named by the current Unix time (command.go:314-321).
+    return int(params.get("id") or int(now()))
+
+
+# `name` is sent when given: the reference does not read it (command.go:285-342), but the
+# protocol carries it (common.proto:57) and the car shows it; without it the bytes match.
+
+
+def _charge_schedule(params: Params, now: Now) -> EncodedCommand:
+    schedule_id = _schedule_id(params, now)
+
     def fill(va: cs.VehicleAction) -> None:
         schedule = va.addChargeScheduleAction
-        if "id" in params:
-            schedule.id = int(params["id"])
+        schedule.id = schedule_id
         schedule.name = str(params.get("name", ""))
         schedule.days_of_week = day_mask(params["days_of_week"])
         schedule.enabled = bool(params["enabled"])
@@ -286,11 +349,12 @@ def _charge_schedule(params: Params) -> EncodedCommand:
     return _action(fill)
 
 
-def _precondition_schedule(params: Params) -> EncodedCommand:
+def _precondition_schedule(params: Params, now: Now) -> EncodedCommand:
+    schedule_id = _schedule_id(params, now)
+
     def fill(va: cs.VehicleAction) -> None:
         schedule = va.addPreconditionScheduleAction
-        if "id" in params:
-            schedule.id = int(params["id"])
+        schedule.id = schedule_id
         schedule.name = str(params.get("name", ""))
         schedule.days_of_week = day_mask(params["days_of_week"])
         schedule.enabled = bool(params["enabled"])
@@ -309,19 +373,40 @@ def _remove_schedule(field: str) -> Callable[[Params], EncodedCommand]:
     return encode
 
 
+MINUTES_PER_DAY = 24 * 60
+
+
+def _departure_policy(params: Params, enabled_key: str, weekdays_key: str) -> str | None:
+    # command.go:632-648: weekdays-only wins, then enabled means all week, else nothing.
+    if params.get(weekdays_key):
+        return "weekdays"
+    if params.get(enabled_key):
+        return "all_week"
+    return None
+
+
 def _scheduled_departure(params: Params) -> EncodedCommand:
+    if not params["enable"]:
+        # Turning it off clears the departure: only enabled=false (charge.go:288-299).
+        return _action(lambda va: va.scheduledDepartureAction.SetInParent())
+    departure_time = int(params.get("departure_time", 0))
+    if not 0 <= departure_time <= MINUTES_PER_DAY:
+        raise UnsupportedCommandError(f"departure_time={departure_time}")  # charge.go:216
+    precondition = _departure_policy(
+        params, "preconditioning_enabled", "preconditioning_weekdays_only"
+    )
+    off_peak = _departure_policy(
+        params, "off_peak_charging_enabled", "off_peak_charging_weekdays_only"
+    )
+
     def fill(va: cs.VehicleAction) -> None:
         departure = va.scheduledDepartureAction
-        departure.enabled = bool(params["enable"])
-        departure.departure_time = int(params.get("departure_time", 0))
-        if params.get("preconditioning_enabled"):
-            weekdays = params.get("preconditioning_weekdays_only")
-            times = departure.preconditioning_times
-            (times.weekdays if weekdays else times.all_week).SetInParent()
-        if params.get("off_peak_charging_enabled"):
-            weekdays = params.get("off_peak_charging_weekdays_only")
-            times = departure.off_peak_charging_times
-            (times.weekdays if weekdays else times.all_week).SetInParent()
+        departure.enabled = True
+        departure.departure_time = departure_time
+        if precondition is not None:
+            getattr(departure.preconditioning_times, precondition).SetInParent()
+        if off_peak is not None:
+            getattr(departure.off_peak_charging_times, off_peak).SetInParent()
         departure.off_peak_hours_end_time = int(params.get("end_off_peak_time", 0))
 
     return _action(fill)
@@ -357,6 +442,8 @@ def _guest_mode(params: Params) -> EncodedCommand:
     return _action(fill)
 
 
+# Not in the reference's command.go (its default case answers invalid_command), but in the
+# protocol it defines: VehicleControlSunroofOpenCloseAction (car_server.proto:383-394).
 def _sun_roof(params: Params) -> EncodedCommand:
     state = params.get("state")
     if state not in {"vent", "close"}:
@@ -364,6 +451,9 @@ def _sun_roof(params: Params) -> EncodedCommand:
     return _action(lambda va: getattr(va.vehicleControlSunroofOpenCloseAction, state).SetInParent())
 
 
+# remote_boombox: the reference answers "not implemented" (command.go:70-71); the car's
+# BoomboxAction is known from Teslemetry/tesla-protocol (proto/command/car_server.proto,
+# field 64, marked TESLEMETRY-EXT), which python-tesla-fleet-api signs for such cars.
 def _boombox(params: Params) -> EncodedCommand:
     def fill(va: cs.VehicleAction) -> None:
         va.boomboxAction.sound = int(params["sound"])
@@ -386,14 +476,19 @@ def _seat_cooler(params: Params) -> EncodedCommand:
 
     def fill(va: cs.VehicleAction) -> None:
         cooler = va.hvacSeatCoolerActions.hvacSeatCoolerAction.add()
-        # Protocol enums start with Unknown = 0: REST front left/right 1/2 map directly,
-        # levels 0-3 are Off..High = 1-4.
+        # Fleet API levels are 0 (off) to 3 (high) and the protocol's enum starts with
+        # Unknown = 0, so Off..High are 1-4. The reference subtracts one (command.go:698) and
+        # adds it back (climate.go:28), sending REST 0 as Unknown and 3 (high) as Med; we
+        # follow the documented REST meaning, as python-tesla-fleet-api does.
         cooler.seat_position = position
         cooler.seat_cooler_level = level + 1
 
     return _action(fill)
 
 
+# remote_steering_wheel_heat_level_request and remote_auto_steering_wheel_heat_climate_request
+# are not in the reference; StwHeatLevelAction (71) and AutoStwHeatAction (70) come from
+# Teslemetry/tesla-protocol (TESLEMETRY-EXT), StwHeatLevel Off/Low/High = 1/2/3 (common.proto).
 STEERING_HEAT_LEVELS: Mapping[int, int] = {0: 1, 1: 2, 3: 3}
 
 
@@ -434,11 +529,22 @@ def _cop_temp(params: Params) -> EncodedCommand:
         raise UnsupportedCommandError(f"cop_temp={level}")
 
     def fill(va: cs.VehicleAction) -> None:
+        # Fleet API's cop_temp is 0-2 for low, medium, high; the protocol's enum has
+        # Unspecified = 0, so Low..High are 1-3 (vehicle.proto:575-580). The reference casts
+        # the REST number directly (command.go:156-163, climate.go:237-247), which would send
+        # low as Unspecified; we follow the documented REST meaning, as
+        # python-tesla-fleet-api does.
         va.setCopTempAction.copActivationTemp = level + 1  # type: ignore[assignment]
 
     return _action(fill)
 
 
+# Navigation: the reference does not sign navigation_request, it forwards the REST call to
+# Fleet API (command.go:543-546: "require server-side processing"), and does not know the GPS
+# and Supercharger requests at all. We sign all three because cars that require signing refuse
+# plain commands here, and the car's protocol has NavigationRequest (21),
+# NavigationSuperchargerRequest (22) and NavigationGpsRequest (53) (Teslemetry/tesla-protocol,
+# TESLEMETRY-EXT), which python-tesla-fleet-api sends signed to such cars.
 def _navigate_text(params: Params) -> EncodedCommand:
     value = params["value"]
     text = value.get("android.intent.extra.TEXT") if isinstance(value, Mapping) else value
@@ -470,7 +576,9 @@ def _navigate_supercharger(params: Params) -> EncodedCommand:
     return _action(fill)
 
 
-ENCODERS: Mapping[str, Callable[[Params], EncodedCommand]] = {
+type Encoder = Callable[[Params], EncodedCommand]
+
+ENCODERS: Mapping[str, Encoder] = {
     "door_lock": lambda _p: _rke(vcsec.RKE_ACTION_LOCK),
     "door_unlock": lambda _p: _rke(vcsec.RKE_ACTION_UNLOCK),
     "remote_start_drive": lambda _p: _rke(vcsec.RKE_ACTION_REMOTE_DRIVE),
@@ -484,6 +592,7 @@ ENCODERS: Mapping[str, Callable[[Params], EncodedCommand]] = {
     "charge_max_range": _charging("start_max_range"),
     "set_charge_limit": _charge_limit,
     "set_charging_amps": _charging_amps,
+    # Infotainment, as the reference sends them (actions.go:97-117).
     "charge_port_door_open": _mark("chargePortDoorOpen"),
     "charge_port_door_close": _mark("chargePortDoorClose"),
     "flash_lights": _mark("vehicleControlFlashLightsAction"),
@@ -499,6 +608,10 @@ ENCODERS: Mapping[str, Callable[[Params], EncodedCommand]] = {
     "media_toggle_playback": _mark("mediaPlayAction"),
     "media_next_track": _mark("mediaNextTrack"),
     "media_prev_track": _mark("mediaPreviousTrack"),
+    "media_next_fav": _mark("mediaNextFavorite"),
+    "media_prev_fav": _mark("mediaPreviousFavorite"),
+    "media_volume_up": _volume_step(1),
+    "media_volume_down": _volume_step(-1),
     "adjust_volume": _volume,
     "speed_limit_activate": _speed_limit(True),
     "speed_limit_deactivate": _speed_limit(False),
@@ -508,9 +621,7 @@ ENCODERS: Mapping[str, Callable[[Params], EncodedCommand]] = {
     "cancel_software_update": _mark("vehicleControlCancelSoftwareUpdateAction"),
     "set_scheduled_charging": _scheduled_charging,
     "set_scheduled_departure": _scheduled_departure,
-    "add_charge_schedule": _charge_schedule,
     "remove_charge_schedule": _remove_schedule("removeChargeScheduleAction"),
-    "add_precondition_schedule": _precondition_schedule,
     "remove_precondition_schedule": _remove_schedule("removePreconditionScheduleAction"),
     "speed_limit_set_limit": _speed_limit_value,
     "speed_limit_clear_pin": _speed_limit_clear,
@@ -528,21 +639,36 @@ ENCODERS: Mapping[str, Callable[[Params], EncodedCommand]] = {
     "navigation_gps_request": _navigate_gps,
     "navigation_sc_request": _navigate_supercharger,
 }
+# Encoders that also need the time (a new schedule's id).
+TIMED_ENCODERS: Mapping[str, Callable[[Params, Now], EncodedCommand]] = {
+    "add_charge_schedule": _charge_schedule,
+    "add_precondition_schedule": _precondition_schedule,
+}
+SIGNED_COMMANDS = frozenset(ENCODERS) | frozenset(TIMED_ENCODERS)
 
 
-def encode_command(command: str, params: Params | None = None) -> EncodedCommand:
+def encode_command(
+    command: str, params: Params | None = None, *, now: Now = time.time
+) -> EncodedCommand:
     """Translate a REST command (as in `/command/<name>`) into its signed payload."""
-    encoder = ENCODERS.get(command)
-    if encoder is None:
-        raise UnsupportedCommandError(command)
     try:
-        return encoder(params or {})
+        if (timed := TIMED_ENCODERS.get(command)) is not None:
+            return timed(params or {}, now)
+        if (encoder := ENCODERS.get(command)) is not None:
+            return encoder(params or {})
     except (KeyError, TypeError, ValueError) as err:
+        if isinstance(err, UnsupportedCommandError):
+            raise
         raise UnsupportedCommandError(f"{command}: bad parameters") from err
+    raise UnsupportedCommandError(command)
 
 
 def decode_outcome(domain: int, payload: bytes) -> CommandOutcome:
-    """Read the application-layer result the same way the REST path reports it."""
+    """Read the application-layer result the same way the REST path reports it.
+
+    Raises VehicleBusyError when VCSEC answers WAIT (busy with another request); the caller
+    retries, as the reference does (vcsec.go:50-51, 84-105).
+    """
     try:
         if domain == VCSEC:
             return _vcsec_outcome(payload)
@@ -564,6 +690,10 @@ def _vcsec_outcome(payload: bytes) -> CommandOutcome:
         error = message.nominalError.genericError
         name = errors_pb2.GenericError_E.Name(error)
         return CommandOutcome(False, name.removeprefix("GENERICERROR_").lower())
-    if message.commandStatus.operationStatus == vcsec.OPERATIONSTATUS_WAIT:
-        return CommandOutcome(False, "busy")
+    status = message.commandStatus.operationStatus
+    if status == vcsec.OPERATIONSTATUS_WAIT:
+        raise VehicleBusyError("OPERATIONSTATUS_WAIT")
+    if status == vcsec.OPERATIONSTATUS_ERROR:
+        # The reference reports this as an unknown failure, never a success (vcsec.go:52-58).
+        return CommandOutcome(False, "unknown")
     return CommandOutcome(True, "")

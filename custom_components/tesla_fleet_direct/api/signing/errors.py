@@ -29,6 +29,10 @@ class ResponseVerificationError(SigningError):
     """The car's answer failed authentication; it is discarded, never trusted."""
 
 
+class VehicleBusyError(SigningError):
+    """The car kept answering "busy, try again" (WAIT or a transient fault) past our bound."""
+
+
 class VehicleFaultError(SigningError):
     """Any other protocol-layer fault the car reported."""
 
@@ -57,6 +61,17 @@ SYNC_FAULTS = frozenset(
         um.MESSAGEFAULT_ERROR_INVALID_KEY_HANDLE,
     }
 )
+# Faults the reference retries without touching the session: the car is busy, waking or
+# booting (teslamotors/vehicle-command pkg/protocol/error.go:200-220; the session faults in
+# that list are SYNC_FAULTS above).
+TRANSIENT_FAULTS = frozenset(
+    {
+        um.MESSAGEFAULT_ERROR_BUSY,
+        um.MESSAGEFAULT_ERROR_TIMEOUT,
+        um.MESSAGEFAULT_ERROR_INTERNAL,
+        um.MESSAGEFAULT_ERROR_TIME_TO_LIVE_TOO_LONG,
+    }
+)
 UNPAIRED_FAULTS = frozenset(
     {um.MESSAGEFAULT_ERROR_UNKNOWN_KEY_ID, um.MESSAGEFAULT_ERROR_INACTIVE_KEY}
 )
@@ -70,4 +85,6 @@ def error_for_fault(fault: int) -> SigningError:
         return InsufficientPrivilegesError(_fault_name(fault))
     if fault in SYNC_FAULTS:
         return SessionSyncError(_fault_name(fault))
+    if fault in TRANSIENT_FAULTS:
+        return VehicleBusyError(_fault_name(fault))
     return VehicleFaultError(fault)

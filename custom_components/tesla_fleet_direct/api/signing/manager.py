@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 import time
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from .commands import CommandOutcome, Params
-from .signer import Transport, VehicleSigner
+from .signer import Sleep, Transport, VehicleSigner
 
 
 class SignedCommands:
@@ -20,18 +21,24 @@ class SignedCommands:
         transport_for: Callable[[str], Transport],
         *,
         clock: Callable[[], float] = time.time,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         """`transport_for(vin)` posts to that car's `signed_command` endpoint."""
         self._private_key = private_key
         self._transport_for = transport_for
         self._clock = clock
+        self._sleep = sleep
         self._signers: dict[str, VehicleSigner] = {}
 
     def signer(self, vin: str) -> VehicleSigner:
         """The car's signer, created on first use."""
         if vin not in self._signers:
             self._signers[vin] = VehicleSigner(
-                vin, self._private_key, self._transport_for(vin), clock=self._clock
+                vin,
+                self._private_key,
+                self._transport_for(vin),
+                clock=self._clock,
+                sleep=self._sleep,
             )
         return self._signers[vin]
 

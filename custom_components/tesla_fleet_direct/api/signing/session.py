@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import os
 import time
 
@@ -28,6 +28,8 @@ class SignedRequest:
 
     message: um.RoutableMessage
     request_digest: bytes
+    # Counters of the encrypted answers already opened for this request (replay check).
+    answer_counters: set[int] = field(default_factory=set)
 
 
 class Session:
@@ -164,7 +166,7 @@ class Session:
             fault=response.signedMessageStatus.signed_message_fault,
         )
         try:
-            return crypto.gcm_decrypt(
+            plaintext = crypto.gcm_decrypt(
                 self._shared_key,
                 data.nonce,
                 response.protobuf_message_as_bytes,
@@ -173,6 +175,14 @@ class Session:
             )
         except (InvalidTag, ValueError) as err:
             raise ResponseVerificationError("response failed authentication") from err
+        # "The client must verify that the counter value contained in the response has not
+        # been previously used in a response for the same request" (vehicle-command
+        # pkg/protocol/protocol.md, Counter verification): an authentic answer seen twice is
+        # a replay, never a second result.
+        if data.counter in request.answer_counters:
+            raise ResponseVerificationError("replayed response (counter already used)")
+        request.answer_counters.add(data.counter)
+        return plaintext
 
     def _envelope(self, uuid: bytes) -> um.RoutableMessage:
         message = um.RoutableMessage()
