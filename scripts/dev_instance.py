@@ -4,6 +4,11 @@
 too, so what a newcomer gets is what CI checks. It prepares the configuration directory (an owner
 account, onboarding finished, the emulator's application credentials), starts both servers,
 prints where to go, and stops both on Ctrl-C (or when either of them exits).
+
+The emulator keeps its state (tokens, pairings, the simulated cars) in the configuration
+directory's `.emulator_state.json`, so a restart finds the integration still signed in.
+`--fresh` starts the emulator over and removes the integration's entries, which were signed in
+to the old emulator; the owner login, application credentials and history stay.
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ EMULATOR_CLIENT_SECRET = "tfd-secret"
 # The emulator's default accounts plus a daily routine (drives, charging), so the cars do something.
 DEMO_SCENARIO = REPO_ROOT / "fleet_emulator" / "scenarios" / "commute.yaml"
 OWNER_FILE = "dev_owner.json"
+# Inside the configuration directory (git-ignored like everything there but configuration.yaml).
+EMULATOR_STATE_FILE = ".emulator_state.json"
+CONFIG_ENTRIES_STORE = "core.config_entries"
 STARTUP_TIMEOUT = 180.0
 STOP_TIMEOUT = 30.0
 
@@ -74,7 +82,64 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--log-dir", type=Path, help="write the servers' output here")
     parser.add_argument("--ready-file", type=Path, help="write the connection details as JSON")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start the emulator over (new tokens, no paired keys) and remove the integration's "
+        "entries signed in to the old one; the owner login and history stay (with --emulator-url "
+        "only the entries go: restart that emulator with --fresh yourself)",
+    )
     return parser.parse_args(argv)
+
+
+def emulator_command(args: argparse.Namespace, config_dir: Path) -> list[str]:
+    """How the emulator is started: its state kept in the configuration directory."""
+    scenario = ["--scenario", str(args.scenario)] if args.scenario else []
+    fresh = ["--fresh"] if args.fresh else []
+    return [
+        sys.executable,
+        "-m",
+        "fleet_emulator",
+        "--port",
+        str(args.emulator_port),
+        *scenario,
+        "--state",
+        str(config_dir / EMULATOR_STATE_FILE),
+        *fresh,
+    ]
+
+
+def disable_integration_entries(storage: Path) -> list[str]:
+    """Mark the integration's config entries disabled (Home Assistant is not running yet).
+
+    Their tokens belong to the emulator state `--fresh` throws away: set up, they would only
+    fail and ask for a new sign-in. Disabled, they are not set up, and `remove_entries` then
+    deletes them through Home Assistant, which also clears their devices, entities and repairs.
+    """
+    path = storage / CONFIG_ENTRIES_STORE
+    if not path.exists():
+        return []
+    store = json.loads(path.read_text(encoding="utf-8"))
+    ids: list[str] = []
+    for entry in store["data"]["entries"]:
+        if entry.get("domain") == DOMAIN:
+            entry["disabled_by"] = "user"
+            ids.append(entry["entry_id"])
+    if ids:
+        path.write_text(json.dumps(store), encoding="utf-8")
+    return ids
+
+
+async def remove_entries(
+    session: aiohttp.ClientSession, base: str, token: str, entry_ids: list[str]
+) -> None:
+    """Delete config entries through Home Assistant's REST API."""
+    for entry_id in entry_ids:
+        async with session.delete(
+            f"{base}/api/config/config_entries/entry/{entry_id}",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as resp:
+            resp.raise_for_status()
 
 
 def _write_store(path: Path, key: str, version: int, minor_version: int, data: Any) -> None:
@@ -289,8 +354,11 @@ async def stop(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
-def banner(ready: Ready, credentials: str) -> str:
+def banner(ready: Ready, credentials: str, state_file: Path | None = None) -> str:
     """What a person needs to start clicking."""
+    state = (
+        [f"  state kept in   {state_file} (--fresh starts over)"] if state_file is not None else []
+    )
     return "\n".join(
         [
             "",
@@ -299,6 +367,7 @@ def banner(ready: Ready, credentials: str) -> str:
             f"  log in as:      {ready.username} / {ready.password}",
             f"Fleet emulator:   {ready.emulator_url}",
             f"  app credentials {EMULATOR_CLIENT_ID} / {EMULATOR_CLIENT_SECRET}: {credentials}",
+            *state,
             "Then: Settings > Devices & services > Add integration > Tesla Fleet Direct.",
             "Ctrl-C stops both.",
             "=" * 72,
@@ -311,6 +380,7 @@ async def run(args: argparse.Namespace) -> int:
     """Start everything, report, and wait for Ctrl-C or a server to exit."""
     config_dir: Path = args.config.resolve()
     owner = prepare_config(config_dir, args.port)
+    stale_entries = disable_integration_entries(config_dir / ".storage") if args.fresh else []
     base = f"http://127.0.0.1:{args.port}"
     emulator_url: str = (args.emulator_url or f"http://127.0.0.1:{args.emulator_port}").rstrip("/")
     env = {
@@ -338,19 +408,7 @@ async def run(args: argparse.Namespace) -> int:
     try:
         async with aiohttp.ClientSession() as session:
             if args.emulator_url is None:
-                scenario = ["--scenario", str(args.scenario)] if args.scenario else []
-                emulator = await start(
-                    [
-                        sys.executable,
-                        "-m",
-                        "fleet_emulator",
-                        "--port",
-                        str(args.emulator_port),
-                        *scenario,
-                    ],
-                    env,
-                    log_for("emulator"),
-                )
+                emulator = await start(emulator_command(args, config_dir), env, log_for("emulator"))
                 processes.append(("the emulator", emulator))
                 await wait_http(session, emulator_url, emulator, "the emulator", any_status=True)
             hass = await start(
@@ -363,9 +421,13 @@ async def run(args: argparse.Namespace) -> int:
             await wait_http(session, f"{base}/manifest.json", hass, "Home Assistant")
             token = await owner_token(session, base, owner)
             credentials = await ensure_application_credentials(session, base, token)
+            await remove_entries(session, base, token, stale_entries)
 
         ready = Ready(base, emulator_url, owner.username, owner.password, str(config_dir))
-        print(banner(ready, credentials), flush=True)
+        state_file = None if args.emulator_url else config_dir / EMULATOR_STATE_FILE
+        if state_file is not None and state_file.is_relative_to(REPO_ROOT):
+            state_file = state_file.relative_to(REPO_ROOT)
+        print(banner(ready, credentials, state_file), flush=True)
         if args.ready_file is not None:
             args.ready_file.write_text(json.dumps(asdict(ready)), encoding="utf-8")
 
