@@ -41,7 +41,7 @@ STATE_VERSION = 1
 # killed emulator loses at most this much of the simulation.
 SAVE_INTERVAL_S = 60.0
 # Fields that come from the scenario or the world's wiring, not from the simulation.
-_NOT_STATE = frozenset({"spec", "wall_connector_power"})
+_NOT_STATE = frozenset({"spec", "wall_connector_power", "wall_connector_car"})
 
 
 class StateFileError(Exception):

@@ -139,9 +139,16 @@ class SiteSpec:
     base_load_w: float = 600.0
     time_zone: str = "America/Los_Angeles"
     installation_date: str = "2023-05-01T10:00:00-07:00"
+    # The site's kind follows from what it has: battery and solar, battery only, solar only,
+    # or (neither) a site of wall connectors alone.
     has_solar: bool = True
     has_battery: bool = True
     wall_connectors: tuple[WallConnectorSpec, ...] = ()
+    # Capability flags `site_info.components` reports (a Powerwall site's; a site without a
+    # battery reports them false whatever is set here).
+    storm_mode_capable: bool = True
+    off_grid_vehicle_charging_reserve_supported: bool = True
+    grid_services_enabled: bool = False
 
 
 @dataclass(frozen=True)

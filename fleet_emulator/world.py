@@ -36,7 +36,9 @@ class World:
         }
         self.sites: dict[int, Site] = {}
         for spec in scenario.sites:
-            site = Site.from_spec(spec, now - HISTORY_BACKFILL_S, self._wall_connector_power)
+            site = Site.from_spec(
+                spec, now - HISTORY_BACKFILL_S, self._wall_connector_power, self._car_plugged_in
+            )
             self.sites[spec.energy_site_id] = site
         self.pending: list[EventSpec] = []
         recent: list[EventSpec] = []
@@ -63,6 +65,12 @@ class World:
         if not self._cars_ready or vin is None or vin not in self.vehicles:
             return 0.0
         return self.vehicles[vin].charger_power_kw * 1000
+
+    def _car_plugged_in(self, vin: str | None) -> bool:
+        """Whether a wall connector's car has its cable in (the connector then names it)."""
+        if not self._cars_ready or vin is None or vin not in self.vehicles:
+            return False
+        return self.vehicles[vin].plugged_in
 
     def account_for(self, account_id: str | None) -> AccountSpec | None:
         """The account behind a token."""
