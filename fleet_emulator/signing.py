@@ -767,7 +767,8 @@ def _seat_cooler(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:
     }
 
 
-_STW_LEVELS: Mapping[int, int] = {1: 0, 2: 1, 3: 3}
+# StwHeatLevel Off/Low/High (1/2/3) -> REST 0/1/2 (python-tesla-fleet-api's StwHeatLevels).
+_STW_LEVELS: Mapping[int, int] = {1: 0, 2: 1, 3: 2}
 
 
 def _stw_level(va: cs.VehicleAction) -> tuple[str, dict[str, Any]] | None:

@@ -84,7 +84,7 @@ def _roundtrip(command: str, params: dict[str, Any]) -> tuple[str, dict[str, Any
         ("add_charge_schedule", {"days_of_week": "Someday", "enabled": True}),
         ("sun_roof_control", {"state": "stop"}),
         ("remote_seat_cooler_request", {"seat_position": 3, "seat_cooler_level": 1}),
-        ("remote_steering_wheel_heat_level_request", {"level": 2}),
+        ("remote_steering_wheel_heat_level_request", {"level": 4}),
         ("remote_auto_seat_climate_request", {"auto_seat_position": 3, "auto_climate_on": True}),
         ("set_cop_temp", {"cop_temp": 5}),
         ("navigation_request", {"type": "share_ext_content_raw", "value": {}}),

@@ -261,11 +261,19 @@ ROWS: list[Row] = [
     ),
     Row(
         "remote_steering_wheel_heat_level_request",
-        {"level": 3},
+        {"level": 2},
         INFO,
         "1205ba04020803",
         "not in R; T tcs:99 stwHeatLevelAction(71) { stw_heat_level(1) tcs:980-982 = "
         "StwHeatLevel_High 3 tcommon:56 }",
+    ),
+    Row(
+        "remote_steering_wheel_heat_level_request",
+        {"level": 3},
+        INFO,
+        "1205ba04020803",
+        "not in R; 3 is an older REST spelling of high, read back as 2",
+        {"level": 2},
     ),
     Row(
         "remote_steering_wheel_heat_level_request",

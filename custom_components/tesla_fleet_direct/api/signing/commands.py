@@ -489,7 +489,9 @@ def _seat_cooler(params: Params) -> EncodedCommand:
 # remote_steering_wheel_heat_level_request and remote_auto_steering_wheel_heat_climate_request
 # are not in the reference; StwHeatLevelAction (71) and AutoStwHeatAction (70) come from
 # Teslemetry/tesla-protocol (TESLEMETRY-EXT), StwHeatLevel Off/Low/High = 1/2/3 (common.proto).
-STEERING_HEAT_LEVELS: Mapping[int, int] = {0: 1, 1: 2, 3: 3}
+# REST levels are 0 off, 1 low, 2 high (python-tesla-fleet-api's StwHeatLevels, HA core's
+# tesla_fleet select); 3 for high is taken too, the spelling our fleet-api notes had.
+STEERING_HEAT_LEVELS: Mapping[int, int] = {0: 1, 1: 2, 2: 3, 3: 3}
 
 
 def _steering_heat_level(params: Params) -> EncodedCommand:
