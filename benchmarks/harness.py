@@ -125,7 +125,9 @@ async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job)
     freezer.move_to(START)
     start = time.time()
     scenario = parse_scenario(job.scenario.document(job.sleep_model), start=start)
-    emu = Emulator(scenario)
+    # The scenario's clock is the harness's: an emulator start time from the environment
+    # (FLEET_EMULATOR_START) must not move it.
+    emu = Emulator(scenario, start=time.time())
     # The same day with no integration at all: a bare simulation nobody asks anything.
     untouched = World(scenario, Clock())
     await emu.start("127.0.0.1", 0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-import time
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
@@ -51,7 +50,7 @@ async def test_car_leaving_and_rejoining_the_account(
     await hass.async_block_till_done(wait_background_tasks=True)
     # Someone got in: the car is online from now on, seen at the latest by the state check on
     # the account's next mark (within 1.5 intervals).
-    emulator.vehicle(MY).user_enters(time.time() + 3600)
+    emulator.vehicle(MY).user_enters(emulator.clock.now() + 3600)
     for _ in range(2):
         freezer.tick(timedelta(seconds=0.75 * PollingIntervals().asleep + 1))
         async_fire_time_changed(hass)

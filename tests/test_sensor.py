@@ -147,7 +147,7 @@ async def test_sleeping_car_shows_restored_values_after_restart(
     assert not any(p.endswith((f"{M3}/vehicle_data", "wake_up")) for p in paths)
 
     car = emulator.vehicle(M3)
-    car.user_enters(time.time() + 3600)
+    car.user_enters(emulator.clock.now() + 3600)
     # The next state check of a sleeping car, on the account's next mark (within 1.5 intervals).
     await _tick(hass, freezer, 1.5 * PollingIntervals().asleep + 1)
     state = hass.states.get(battery)

@@ -24,7 +24,7 @@ from syrupy.assertion import SnapshotAssertion
 from fleet_emulator import Emulator
 
 from .common import setup_integration
-from .entity_helpers import snapshot, summarise  # noqa: F401
+from .entity_helpers import MY, snapshot, summarise  # noqa: F401
 from .vehicle_helpers import M3, tick
 
 SITE = 2252180000000001
@@ -91,11 +91,16 @@ async def test_solar_export_automation_starts_charging(
 ) -> None:
     """A numeric-state trigger on grid export turns the charge switch on; the car charges."""
     # Early afternoon at the site: the sun is high.
-    now = datetime.now(ZoneInfo("America/Los_Angeles"))
+    # Home Assistant's clock and the emulator's move together (the emulator's may start at
+    # another hour: FLEET_EMULATOR_START).
+    now = datetime.fromtimestamp(emulator.clock.now(), ZoneInfo("America/Los_Angeles"))
     noon = now.replace(hour=12, minute=55, second=0, microsecond=0)
     if noon <= now:
         noon += timedelta(days=1)
-    emulator.clock.advance((noon - now).total_seconds())
+    freezer.tick(noon - now)
+    # The Model Y on the site's wall connector is done charging by now (how long it has charged
+    # depends on the hour the emulator started); only the Model 3 is waiting for the surplus.
+    emulator.vehicle(MY).unplug()
     site = emulator.site(SITE)
     site.percentage_charged = 50.0  # the battery soaks up the surplus: nothing exported yet
     car = emulator.vehicle(M3)

@@ -83,7 +83,7 @@ async def test_drive_starting_late_in_the_idle_window_is_caught_as_it_closes(
     assert rig.coordinator.data.activity is Activity.IDLE
     await tick(hass, freezer, 600)
     car = emulator.vehicle(M3)
-    car.start_drive((37.39, -122.15), until=time.time() + 3600)
+    car.start_drive((37.39, -122.15), until=emulator.clock.now() + 3600)
     await tick(hass, freezer, 301)  # the window (15 min) has just closed
     assert rig.coordinator.data.activity is Activity.DRIVING
     assert vehicle_requests(emulator)["data"] == 2
@@ -96,7 +96,7 @@ async def test_car_still_awake_after_its_window_is_looked_at_once_an_idle_timeou
     plugged in meanwhile, it is seen charging at the first state check one idle timeout after
     the last read (within one more check interval), not two idle timeouts after."""
     car = emulator.vehicle(M3)
-    car.user_enters(time.time() + 3 * 3600)  # someone stays in: the car does not sleep
+    car.user_enters(emulator.clock.now() + 3 * 3600)  # someone stays in: the car does not sleep
     rig = await make_rig(hass, emulator)
     idle_timeout = PollingIntervals().idle_timeout
     for _ in range(int(idle_timeout // 60) + 1):  # the window and its closing read
@@ -164,14 +164,15 @@ async def test_429_waits_exactly_retry_after_for_the_account(
     rig = await make_rig(hass, emulator, intervals=PollingIntervals(idle=60))
     emulator.faults.inject("/api/1/vehicles/*", 429, retry_after=125)
     await tick(hass, freezer, 61)
-    limited_at = time.time()
+    # The ledger is stamped with the emulator's clock, which may be set apart from the host's.
+    limited_at = emulator.clock.now()
     before = len(emulator.ledger.entries)
     assert not rig.coordinator.last_update_success
     assert rig.polling.gate.remaining() == pytest.approx(125, abs=1)
     # Other coordinators of the account see the same gate.
     for _ in range(124):
         await tick(hass, freezer, 1)
-        if time.time() - limited_at < 125:
+        if emulator.clock.now() - limited_at < 125:
             assert len(emulator.ledger.entries) == before, "request sent before Retry-After"
     for _ in range(3):
         await tick(hass, freezer, 1)

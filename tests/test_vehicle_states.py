@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-import time
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
@@ -74,7 +73,7 @@ async def test_a_car_waking_is_seen_at_the_next_mark(
     entry = await setup_platform(hass, emulator, Platform.SENSOR)
     coordinator = entry.runtime_data.vehicles.coordinators[MY]
     assert coordinator.data.state == "asleep"
-    emulator.vehicle(MY).user_enters(time.time() + 3600)
+    emulator.vehicle(MY).user_enters(emulator.clock.now() + 3600)
     await _run(hass, freezer, 1.5 * ASLEEP_S + 60)
     assert coordinator.data.state == "online"
     assert coordinator.data.data_time is not None

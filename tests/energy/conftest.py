@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import time
 
 from aiohttp import ClientSession
 from freezegun.api import FrozenDateTimeFactory
@@ -54,7 +55,8 @@ async def emulator(socket_enabled: None, freezer: FrozenDateTimeFactory) -> Asyn
     (entity snapshots); tests move on from there with `freezer`.
     """
     freezer.move_to("2026-06-17T20:00:00+00:00")
-    emu = Emulator()
+    # Started at the frozen moment even when FLEET_EMULATOR_START asks for another hour.
+    emu = Emulator(start=time.time())
     await emu.start("127.0.0.1", 0)
     yield emu
     await emu.stop()
