@@ -12,6 +12,7 @@ from typing import Any
 from .vehicle import CHARGE_CURRENT_MAX, CLIMATE_KEEPER_MODES, COP_TEMPS, SEAT_HEATERS, Vehicle
 
 REMOTE_START_S = 120.0
+STEERING_WHEEL_LEVELS = (0, 1, 2)
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 # Commands a `vehicle_charging_cmds` token may send (besides `vehicle_cmds`).
@@ -165,9 +166,7 @@ def _charge_start(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
         return False, "is_charging"
     if v.battery_level >= v.charge_limit_soc:
         return False, "complete"
-    v.charging = True
-    v.charge_energy_added = 0.0
-    v.charge_miles_added = 0.0
+    v.begin_charging()
     return True, ""
 
 
@@ -366,7 +365,9 @@ def _remote_steering_wheel_heater_request(v: Vehicle, p: Mapping[str, Any]) -> O
 
 
 def _remote_steering_wheel_heat_level_request(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
-    level = _choice(p, "level", (0, 1, 3))
+    # Tesla's three wheel heat levels (vehicle-command common.proto StwHeatLevel Off, Low, High)
+    # are 0, 1, 2 in REST (HA core tesla_fleet/select.py; tesla-fleet-api StwHeatLevels).
+    level = _choice(p, "level", STEERING_WHEEL_LEVELS)
     v.steering_wheel_heat_level = level
     v.steering_wheel_heater = level > 0
     return True, ""
@@ -442,15 +443,17 @@ def _guest_mode(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
 
 def _window_control(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
     command = _choice(p, "command", ("vent", "close"))
-    # Closing needs the phone's position near the car on most cars; ask for it like Tesla.
-    _lat_lon(p, required=command == "close")
+    # Tesla: "When closing, specify lat and lon of user to ensure they are within range of
+    # vehicle (unless this is an M3 platform vehicle)"; clients send null for "not given".
+    given = {key: p[key] for key in ("lat", "lon") if p.get(key) is not None}
+    _lat_lon(given, required=command == "close" and v.profile.window_close_needs_location)
     v.windows_vented = command == "vent"
     return True, ""
 
 
 def _sun_roof_control(v: Vehicle, p: Mapping[str, Any]) -> Outcome:
     state = _choice(p, "state", ("stop", "close", "vent"))
-    if v.spec.model not in ("models", "modelx"):
+    if not v.profile.has_sun_roof:
         return False, "sun roof not installed"
     if state != "stop":
         v.sun_roof_state = "closed" if state == "close" else "vent"

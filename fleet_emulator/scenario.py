@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo
 import yaml  # type: ignore[import-untyped]
 
 from .ratelimit import REPORTED_LIMITS
+from .vehicle_profiles import PROFILES
 
 type Region = Literal["na", "eu", "cn"]
 REGIONS: tuple[Region, ...] = ("na", "eu", "cn")
 SLEEP_MODELS = ("strict", "modern")
 SIGNING_MODES = ("off", "allowed", "required")
+VEHICLE_MODELS = tuple(PROFILES)
 EVENT_KINDS = (
     "drive",
     "plug_in",
@@ -90,6 +92,8 @@ class VehicleSpec:
     id: int
     vehicle_id: int
     display_name: str
+    # Which real car's answers to copy (fleet_emulator/vehicle_profiles.py): model3, modely,
+    # models_2015 (Model S before sentry mode), modelx_2022.
     model: str = "model3"
     command_signing: str = "off"
     sleep_model: str = "strict"
@@ -107,6 +111,8 @@ class VehicleSpec:
     latitude: float = 37.4925
     longitude: float = -121.9447
     odometer: float = 12345.6
+    # Seconds Tesla reports "Starting" after a charge session begins, before current flows.
+    charge_start_delay_s: float = 10.0
     inside_temp: float = 21.0
     outside_temp: float = 15.0
     car_version: str = "2025.20.6 1a2b3c4d5e"
@@ -395,6 +401,8 @@ def _check(scenario: Scenario) -> None:
     for vehicle in scenario.vehicles:
         if vehicle.sleep_model not in SLEEP_MODELS:
             raise ScenarioError(f"vehicle {vehicle.vin}: sleep_model must be one of {SLEEP_MODELS}")
+        if vehicle.model not in VEHICLE_MODELS:
+            raise ScenarioError(f"vehicle {vehicle.vin}: model must be one of {VEHICLE_MODELS}")
         if vehicle.command_signing not in SIGNING_MODES:
             raise ScenarioError(
                 f"vehicle {vehicle.vin}: command_signing must be one of {SIGNING_MODES}"

@@ -9,15 +9,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .scenario import VehicleSpec
+from .vehicle_profiles import PROFILES, VehicleProfile
 
 STEP_S = 60.0
 CHARGER_VOLTAGE = 240
+# What Tesla reports for a cable that is in but carries no current (model3_teslatte_2023-11-11.json).
+IDLE_CHARGER_VOLTAGE = 2
 CHARGE_CURRENT_MAX = 32
 CLIMATE_DRAW_KW = 1.5
 DRIVE_KWH_PER_MILE = 0.25
 CLIMATE_TAU_ON_S = 300.0
 CLIMATE_TAU_OFF_S = 3600.0
 EARTH_RADIUS_MILES = 3958.8
+# Tesla's user id for the account (the same on every car of it).
+ACCOUNT_USER_ID = 800001
+# Average speed the emulated navigation assumes for its arrival estimate.
+ROUTE_MPH = 35.0
 # Seat positions of remote_seat_heater_request -> climate_state field.
 SEAT_HEATERS = {
     0: "seat_heater_left",
@@ -98,6 +105,10 @@ class Vehicle:
     charging: bool = False
     charge_port_door_open: bool = False
     charge_current_request: int = CHARGE_CURRENT_MAX
+    # When the current charge session began (Tesla reports "Starting" for a few seconds first).
+    charge_started_at: float = -math.inf
+    # False while the charger the car is plugged into has no power (Tesla: "NoPower").
+    charger_powered: bool = True
     charge_energy_added: float = 0.0
     charge_miles_added: float = 0.0
     scheduled_charging_enabled: bool = False
@@ -206,22 +217,57 @@ class Vehicle:
         return self.state == "online"
 
     @property
+    def profile(self) -> VehicleProfile:
+        """The model's answer shape (keys per section, fixed values, what it is fitted with)."""
+        return PROFILES[self.spec.model]
+
+    @property
+    def charge_starting(self) -> bool:
+        """The session has begun but the charger has not yet delivered current."""
+        return (
+            self.charging
+            and self.charger_powered
+            and self.now < self.charge_started_at + self.spec.charge_start_delay_s
+        )
+
+    @property
+    def delivering(self) -> bool:
+        """Current flows into the battery."""
+        return self.charging and self.charger_powered and not self.charge_starting
+
+    @property
     def charger_power_kw(self) -> float:
         """Power drawn from the charger right now."""
-        if not self.charging:
+        if not self.delivering:
             return 0.0
         return self.charge_amps * CHARGER_VOLTAGE / 1000
 
     @property
     def charge_amps(self) -> int:
         """Current the car draws while charging."""
-        return min(self.charge_current_request, CHARGE_CURRENT_MAX) if self.charging else 0
+        return min(self.charge_current_request, CHARGE_CURRENT_MAX) if self.delivering else 0
+
+    @property
+    def charger_voltage(self) -> int:
+        """Voltage the car sees on the cable."""
+        if not self.plugged_in or not self.charger_powered:
+            return 0
+        return CHARGER_VOLTAGE if self.delivering else IDLE_CHARGER_VOLTAGE
 
     @property
     def charging_state(self) -> str:
-        """Tesla's charging_state text."""
+        """Tesla's charging_state text.
+
+        Tesla's values (HA core homeassistant/components/tesla_fleet/sensor.py CHARGE_STATES):
+        Disconnected, NoPower (the charger gives nothing), Starting (session negotiating),
+        Charging, Complete, Stopped.
+        """
         if not self.plugged_in:
             return "Disconnected"
+        if self.charging and not self.charger_powered:
+            return "NoPower"
+        if self.charge_starting:
+            return "Starting"
         if self.charging:
             return "Charging"
         if self.battery_level >= self.charge_limit_soc:
@@ -243,7 +289,7 @@ class Vehicle:
         """Anything that keeps a car awake regardless of requests."""
         return (
             self.drive is not None
-            or self.charging
+            or (self.charging and self.charger_powered)
             or self.user_present
             or self.sentry_mode
             or self.climate_on
@@ -287,13 +333,12 @@ class Vehicle:
     def advance(self, until: float) -> None:
         """Run the physics from `self.now` to `until` in small steps."""
         while self.now < until:
-            scheduled = self._next_scheduled_start()
+            scheduled = self.next_scheduled_start()
             if scheduled is not None and scheduled <= self.now:
                 # The car wakes itself to start a scheduled charge, once per day.
                 self.scheduled_fired = scheduled
                 self.wake_now()
-                self.charging = True
-                self.charge_energy_added = self.charge_miles_added = 0.0
+                self.begin_charging()
                 continue
             if self.power_state != "online":
                 if scheduled is not None and scheduled <= until:
@@ -317,6 +362,8 @@ class Vehicle:
                 step_end = min(step_end, self.last_activity + self.idle_sleep_s)
             if scheduled is not None:
                 step_end = min(step_end, scheduled)
+            if self.charge_starting:
+                step_end = min(step_end, self.charge_started_at + self.spec.charge_start_delay_s)
             step_end = max(step_end, self.now)
             self._step(step_end - self.now, step_end)
             self.now = step_end
@@ -325,7 +372,7 @@ class Vehicle:
             elif self.now - self.last_activity >= self.idle_sleep_s:
                 self.power_state = "asleep"
 
-    def _next_scheduled_start(self) -> float | None:
+    def next_scheduled_start(self) -> float | None:
         """When `set_scheduled_charging` starts charging next (only while it would)."""
         if not (
             self.scheduled_charging_enabled
@@ -334,20 +381,30 @@ class Vehicle:
             and self.battery_level < self.charge_limit_soc
         ):
             return None
-        local = datetime.fromtimestamp(self.now, ZoneInfo(self.spec.time_zone))
-        start = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
-            minutes=self.scheduled_charging_time
+        start = self.next_local_time(self.scheduled_charging_time, allow_now=True)
+        if start <= self.scheduled_fired:
+            start = self.next_local_time(self.scheduled_charging_time, after=start)
+        return start
+
+    def next_local_time(
+        self, minutes: int, *, allow_now: bool = False, after: float | None = None
+    ) -> float:
+        """Epoch of the next `minutes` after local midnight (now counts when `allow_now`)."""
+        after = self.now if after is None else after
+        local = datetime.fromtimestamp(after, ZoneInfo(self.spec.time_zone))
+        moment = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+            minutes=minutes
         )
-        if start.timestamp() < self.now or start.timestamp() <= self.scheduled_fired:
-            start += timedelta(days=1)
-        return start.timestamp()
+        if moment.timestamp() < after or (moment.timestamp() == after and not allow_now):
+            moment += timedelta(days=1)
+        return moment.timestamp()
 
     def _step(self, dt: float, t_end: float) -> None:
         if dt <= 0:
             if self.drive is not None and t_end >= self.drive.end:
                 self._finish_drive()
             return
-        if self.charging:
+        if self.delivering:
             energy = self.charger_power_kw * dt / 3600
             room = (self.charge_limit_soc - self.battery_level) / 100 * self.spec.battery_kwh
             energy = min(energy, max(0.0, room))
@@ -357,7 +414,7 @@ class Vehicle:
             if self.battery_level >= self.charge_limit_soc - 1e-9:
                 self.battery_level = float(self.charge_limit_soc)
                 self.charging = False
-        if self.climate_on and not self.charging:
+        if self.climate_on and not self.delivering:
             self._drain(CLIMATE_DRAW_KW * dt / 3600)
         if self.drive is not None:
             before = (self.latitude, self.longitude)
@@ -406,9 +463,24 @@ class Vehicle:
         self.charge_port_door_open = True
         self.charge_energy_added = 0.0
         self.charge_miles_added = 0.0
-        self.charging = (
-            not self.scheduled_charging_enabled and self.battery_level < self.charge_limit_soc
-        )
+        self.charging = False
+        if not self.scheduled_charging_enabled and self.battery_level < self.charge_limit_soc:
+            self.begin_charging()
+
+    def begin_charging(self) -> None:
+        """A charge session starts now (Tesla shows "Starting" until current flows)."""
+        self.charging = True
+        self.charge_started_at = self.now
+        self.charge_energy_added = 0.0
+        self.charge_miles_added = 0.0
+
+    def set_charger_power(self, powered: bool) -> None:
+        """The charger loses or regains its supply (a wall connector in a power cut)."""
+        if powered and not self.charger_powered and self.charging:
+            self.charge_started_at = self.now
+        self.charger_powered = powered
+        if powered and self.plugged_in:
+            self.wake_now()
 
     def unplug(self) -> None:
         """Cable out: charging ends, the port door closes behind it."""
@@ -424,24 +496,67 @@ class Vehicle:
 
     # --- Tesla's JSON --------------------------------------------------------------------
 
-    def summary(self) -> dict[str, Any]:
-        """The vehicle object of `/products`, `/vehicles` and `/vehicles/{vin}`."""
+    def route(self) -> dict[str, Any] | None:
+        """The `active_route_*` fields while a destination is set, else None."""
+        if self.destination is None:
+            return None
+        target = (self.destination["latitude"], self.destination["longitude"])
+        miles = miles_between((self.latitude, self.longitude), target)
+        return {
+            "active_route_destination": self.destination.get("name", "Destination"),
+            "active_route_latitude": target[0],
+            "active_route_longitude": target[1],
+            "active_route_miles_to_arrival": round(miles, 6),
+            "active_route_minutes_to_arrival": round(miles / ROUTE_MPH * 60, 6),
+            "active_route_traffic_minutes_delay": 0.0,
+        }
+
+    def _identity(self) -> dict[str, Any]:
         return {
             "id": self.spec.id,
             "vehicle_id": self.spec.vehicle_id,
             "vin": self.vin,
             "color": None,
             "access_type": "OWNER",
-            "display_name": self.display_name,
-            "option_codes": None,
             "granular_access": {"hide_private": False},
             "tokens": [],
             "state": self.state,
             "in_service": False,
             "id_s": str(self.spec.id),
             "calendar_enabled": True,
-            "api_version": 81,
+            "api_version": self.profile.api_version,
             "backseat_token": None,
             "backseat_token_updated_at": None,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The vehicle object of `/vehicles`, `/vehicles/{vin}` and `wake_up`.
+
+        Keys as Tesla's Fleet API reference shows them (vehicles_tesla_fleet_api_docs.json), plus
+        `command_signing`, which real `/products` answers carry (products_teslatte_*.json).
+        """
+        return {
+            **self._identity(),
+            "display_name": self.display_name,
+            "option_codes": None,
             "command_signing": self.spec.command_signing,
         }
+
+    def product(self) -> dict[str, Any]:
+        """The car's entry in `/products` (keys as in products_teslatte_*.json)."""
+        entry: dict[str, Any] = {
+            **self._identity(),
+            "user_id": ACCOUNT_USER_ID,
+            "display_name": self.display_name,
+            "option_codes": None,
+            "cached_data": "",
+            "ble_autopair_enrolled": False,
+            "command_signing": self.spec.command_signing,
+            "release_notes_supported": True,
+            "vehicle_config": dict(self.profile.vehicle_config),
+        }
+        return {key: value for key, value in entry.items() if key in self.profile.product}
+
+    def data_envelope(self) -> dict[str, Any]:
+        """The top of a `vehicle_data` answer (since 2023 without display_name or option_codes)."""
+        return {**self._identity(), "user_id": ACCOUNT_USER_ID, "ble_autopair_enrolled": False}

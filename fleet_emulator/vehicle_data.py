@@ -1,11 +1,19 @@
-"""Renders a simulated car as Tesla's `vehicle_data` JSON, section by section."""
+"""Renders a simulated car as Tesla's `vehicle_data` JSON, section by section.
+
+Each section is computed in full from the simulation, then cut to the keys the car's model sends
+(`vehicle_profiles.py`, written from real captures); keys the simulation does not move take the
+model's fixed value. A few keys come and go with the situation, as on a real car: the location
+fields need `location_data`, the route fields a destination, `scheduled_charging_start_time_minutes`
+a start time, `a2dp_source_name` a phone playing audio, `scheduled_time_ms` a scheduled update.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .vehicle import CHARGE_CURRENT_MAX, CHARGER_VOLTAGE, SEAT_HEATERS, Vehicle
+from .vehicle import CHARGE_CURRENT_MAX, SEAT_HEATERS, Vehicle
+from .vehicle_profiles import CLOSURES, NAVIGATION, WHEELS, VehicleProfile
 
 SECTIONS = (
     "charge_state",
@@ -28,10 +36,17 @@ DEFAULT_SECTIONS = (
     "vehicle_config",
     "vehicle_state",
 )
+TPMS_SEEN_AGO_S = 600
 
 
 def _ms(vehicle: Vehicle) -> int:
     return int(vehicle.now * 1000)
+
+
+def _shape(v: Vehicle, section: str, keys: Iterable[str], live: dict[str, Any]) -> dict[str, Any]:
+    """The model's keys, sorted like Tesla's answers: live values, else the model's fixed ones."""
+    profile = v.profile
+    return {key: live[key] if key in live else profile.static(section, key) for key in sorted(keys)}
 
 
 def charge_state(v: Vehicle) -> dict[str, Any]:
@@ -39,31 +54,34 @@ def charge_state(v: Vehicle) -> dict[str, Any]:
     level = v.battery_level
     power = v.charger_power_kw
     hours_to_full = 0.0
-    if v.charging and power > 0:
+    if power > 0:
         hours_to_full = (v.charge_limit_soc - level) / 100 * v.spec.battery_kwh / power
     rate_mph = power / v.spec.battery_kwh * v.spec.range_miles_full if power else 0.0
-    return {
+    plugged = v.plugged_in
+    start_minutes = v.scheduled_charging_time if v.scheduled_charging_enabled else 0
+    next_start = v.next_scheduled_start()
+    departure = v.scheduled_departure.get("departure_time", 0)
+    live: dict[str, Any] = {
         "battery_level": round(level),
         "usable_battery_level": round(level),
         "battery_range": round(level * v.miles_per_percent, 2),
         "est_battery_range": round(level * v.miles_per_percent * 0.9, 2),
         "ideal_battery_range": round(level * v.miles_per_percent, 2),
         "charge_limit_soc": v.charge_limit_soc,
-        "charge_limit_soc_std": 90,
-        "charge_limit_soc_min": 50,
-        "charge_limit_soc_max": 100,
+        "charge_to_max_range": v.charge_limit_soc >= 100,
         "charging_state": v.charging_state,
+        "charge_enable_request": v.charging or not plugged,
         "charge_port_door_open": v.charge_port_door_open,
-        "charge_port_latch": "Engaged" if v.plugged_in else "Disengaged",
-        "charge_port_cold_weather_mode": False,
-        "conn_charge_cable": "SAE" if v.plugged_in else "<invalid>",
+        "charge_port_latch": "Engaged" if plugged else "Disengaged",
+        "charge_port_color": ("FlashingGreen" if power else "Off") if plugged else "<invalid>",
+        "conn_charge_cable": "SAE" if plugged else "<invalid>",
         "fast_charger_present": False,
-        "fast_charger_type": "<invalid>",
+        "fast_charger_type": "ACSingleWireCAN" if plugged else "<invalid>",
         "charger_actual_current": v.charge_amps,
-        "charger_pilot_current": CHARGE_CURRENT_MAX if v.plugged_in else 0,
-        "charger_phases": 1 if v.charging else None,
+        "charger_pilot_current": CHARGE_CURRENT_MAX if plugged else 0,
+        "charger_phases": 1 if power else None,
         "charger_power": round(power),
-        "charger_voltage": CHARGER_VOLTAGE if v.plugged_in else 0,
+        "charger_voltage": v.charger_voltage,
         "charge_amps": v.charge_current_request,
         "charge_current_request": v.charge_current_request,
         "charge_current_request_max": CHARGE_CURRENT_MAX,
@@ -74,24 +92,31 @@ def charge_state(v: Vehicle) -> dict[str, Any]:
         "time_to_full_charge": round(hours_to_full, 2),
         "minutes_to_full_charge": round(hours_to_full * 60),
         "scheduled_charging_mode": "StartAt" if v.scheduled_charging_enabled else "Off",
-        "scheduled_charging_pending": v.scheduled_charging_enabled and v.plugged_in,
-        "scheduled_charging_start_time_minutes": v.scheduled_charging_time,
-        "scheduled_departure_time_minutes": v.scheduled_departure.get("departure_time", 0),
+        "scheduled_charging_pending": next_start is not None,
+        "scheduled_charging_start_time": None if next_start is None else int(next_start),
+        "scheduled_charging_start_time_app": start_minutes,
+        "scheduled_departure_time": int(v.next_local_time(departure)),
+        "scheduled_departure_time_minutes": departure,
         "preconditioning_enabled": bool(v.scheduled_departure.get("preconditioning_enabled")),
         "off_peak_charging_enabled": bool(v.scheduled_departure.get("off_peak_charging_enabled")),
-        "battery_heater_on": False,
-        "not_enough_power_to_heat": None,
         "timestamp": _ms(v),
     }
+    keys = set(v.profile.charge_state)
+    if v.scheduled_charging_enabled:
+        live["scheduled_charging_start_time_minutes"] = start_minutes
+        keys.add("scheduled_charging_start_time_minutes")
+    return _shape(v, "charge_state", keys, live)
 
 
 def climate_state(v: Vehicle) -> dict[str, Any]:
     """`climate_state`."""
-    section: dict[str, Any] = {
+    live: dict[str, Any] = {
         "inside_temp": round(v.inside_temp, 1),
         "outside_temp": round(v.outside_temp, 1),
         "driver_temp_setting": v.driver_temp_setting,
         "passenger_temp_setting": v.passenger_temp_setting,
+        "left_temp_direction": round((v.driver_temp_setting - v.inside_temp) * 20),
+        "right_temp_direction": round((v.passenger_temp_setting - v.inside_temp) * 20),
         "is_climate_on": v.climate_on,
         "is_auto_conditioning_on": v.climate_on,
         "is_preconditioning": v.climate_on and not v.user_present,
@@ -100,11 +125,9 @@ def climate_state(v: Vehicle) -> dict[str, Any]:
         "defrost_mode": 2 if v.defrost_max else 0,
         "fan_status": 4 if v.climate_on else 0,
         "climate_keeper_mode": v.climate_keeper_mode,
+        "bioweapon_mode": v.bioweapon_mode,
         "cabin_overheat_protection": v.cabin_overheat_protection,
-        "cabin_overheat_protection_actively_cooling": False,
         "cop_activation_temperature": v.cop_temp,
-        "allow_cabin_overheat_protection": True,
-        "supports_fan_only_cabin_overheat_protection": True,
         "steering_wheel_heater": v.steering_wheel_heater,
         "steering_wheel_heat_level": v.steering_wheel_heat_level,
         "auto_steering_wheel_heat": v.auto_steering_wheel_heat,
@@ -112,25 +135,18 @@ def climate_state(v: Vehicle) -> dict[str, Any]:
         "auto_seat_climate_right": v.auto_seat_climate.get(2, False),
         "seat_fan_front_left": v.seat_coolers.get(1, 0),
         "seat_fan_front_right": v.seat_coolers.get(2, 0),
-        "min_avail_temp": 15.0,
-        "max_avail_temp": 28.0,
-        "hvac_auto_request": "On",
         "remote_heater_control_enabled": v.climate_on,
-        "battery_heater": False,
-        "bioweapon_mode": v.bioweapon_mode,
-        "side_mirror_heaters": False,
-        "wiper_blade_heater": False,
         "timestamp": _ms(v),
     }
     for position, name in SEAT_HEATERS.items():
-        section[name] = v.seat_heaters.get(position, 0)
-    return section
+        live[name] = v.seat_heaters.get(position, 0)
+    return _shape(v, "climate_state", v.profile.climate_state, live)
 
 
 def closures(v: Vehicle) -> dict[str, Any]:
     """Door, window and trunk fields (Tesla reports them inside `vehicle_state`)."""
     window = 1 if v.windows_vented else 0
-    return {
+    live = {
         "locked": v.locked,
         "df": 0,
         "dr": 0,
@@ -146,44 +162,50 @@ def closures(v: Vehicle) -> dict[str, Any]:
         "sun_roof_percent_open": 15 if v.sun_roof_state == "vent" else 0,
         "timestamp": _ms(v),
     }
+    return _shape(v, "vehicle_state", CLOSURES & v.profile.vehicle_state, live)
 
 
-def drive_state(v: Vehicle) -> dict[str, Any]:
-    """`drive_state` without location."""
-    driving = v.drive is not None
+def drive_state(v: Vehicle, *, location: bool) -> dict[str, Any]:
+    """`drive_state`; the position and the route only with `location_data`."""
     speed = None
     if v.drive is not None:
         speed = round(v.drive.miles / max(1.0, v.drive.end - v.drive.start) * 3600)
-    return {
-        "shift_state": "D" if driving else None,
+    live: dict[str, Any] = {
+        "shift_state": "D" if v.drive is not None else None,
         "speed": speed,
-        "power": 15 if driving else (-round(v.charger_power_kw) if v.charging else 0),
+        "power": 15 if v.drive is not None else -round(v.charger_power_kw),
+        "active_route_traffic_minutes_delay": 0.0,
         "timestamp": _ms(v),
     }
-
-
-def location(v: Vehicle) -> dict[str, Any]:
-    """The location fields of `drive_state` (only with `location_data` and the scope)."""
-    fields: dict[str, Any] = {
-        "latitude": round(v.latitude, 6),
-        "longitude": round(v.longitude, 6),
-        "heading": v.heading,
-        "native_latitude": round(v.latitude, 6),
-        "native_longitude": round(v.longitude, 6),
-        "native_location_supported": 1,
-        "native_type": "wgs",
-        "gps_as_of": int(v.now),
-    }
-    if v.destination is not None:
-        fields["active_route_latitude"] = v.destination["latitude"]
-        fields["active_route_longitude"] = v.destination["longitude"]
-        fields["active_route_destination"] = v.destination.get("name", "Destination")
-    return fields
+    profile: VehicleProfile = v.profile
+    keys = set(profile.drive_state)
+    if location:
+        keys |= profile.location
+        live.update(
+            {
+                "latitude": round(v.latitude, 6),
+                "longitude": round(v.longitude, 6),
+                "heading": v.heading,
+                "native_latitude": round(v.latitude, 6),
+                "native_longitude": round(v.longitude, 6),
+                "native_location_supported": 1,
+                "native_type": "wgs",
+                "gps_as_of": int(v.now),
+                # With no route, newer firmware names the car's own position.
+                "active_route_latitude": round(v.latitude, 6),
+                "active_route_longitude": round(v.longitude, 6),
+            }
+        )
+        route = v.route()
+        if route is not None:
+            keys |= NAVIGATION
+            live.update(route)
+    return _shape(v, "drive_state", keys, live)
 
 
 def gui_settings(v: Vehicle) -> dict[str, Any]:
     """`gui_settings` (US units, as Tesla's US cars report)."""
-    return {
+    live = {
         "gui_24_hour_time": False,
         "gui_charge_rate_units": "mi/hr",
         "gui_distance_units": "mi/hr",
@@ -193,34 +215,39 @@ def gui_settings(v: Vehicle) -> dict[str, Any]:
         "show_range_units": False,
         "timestamp": _ms(v),
     }
+    return _shape(v, "gui_settings", v.profile.gui_settings, live)
 
 
 def vehicle_config(v: Vehicle) -> dict[str, Any]:
-    """`vehicle_config`."""
-    return {
-        "car_type": v.spec.model,
-        "trim_badging": "74d",
-        "exterior_color": "RedMulticoat" if v.spec.model == "model3" else "MidnightSilver",
-        "wheel_type": "Pinwheel18CapKit",
-        "can_accept_navigation_requests": True,
-        "can_actuate_trunks": True,
-        "charge_port_type": "US",
-        "eu_vehicle": False,
-        "has_air_suspension": False,
-        "has_seat_cooling": False,
-        "motorized_charge_port": True,
-        "plg": True,
-        "pws": True,
-        "rear_seat_heaters": 1,
-        "rhd": False,
-        "sun_roof_installed": None,
-        "third_row_seats": "None",
-        "timestamp": _ms(v),
+    """`vehicle_config`: fixed per model."""
+    return dict(sorted({**v.profile.vehicle_config, "timestamp": _ms(v)}.items()))
+
+
+def media_info(v: Vehicle) -> dict[str, Any]:
+    """`vehicle_state.media_info`; the phone's name only while it plays through the car."""
+    playing = v.media_playing
+    live: dict[str, Any] = {
+        "audio_volume": v.media_volume,
+        "audio_volume_increment": 0.333333,
+        "audio_volume_max": 10.333333,
+        "media_playback_status": "Playing" if playing else "Stopped",
+        "now_playing_album": "Emulated Album" if playing else "",
+        "now_playing_artist": "Emulated Artist" if playing else "",
+        "now_playing_duration": 180000 if playing else 0,
+        "now_playing_elapsed": 30000 if playing else 0,
+        "now_playing_source": "Spotify",
+        "now_playing_station": "",
+        "now_playing_title": f"Track {v.media_track}" if playing else "",
     }
+    keys = set(v.profile.media_info)
+    if playing:
+        live["a2dp_source_name"] = "Emulated Phone"
+        keys.add("a2dp_source_name")
+    return {key: live[key] for key in sorted(keys)}
 
 
 def vehicle_state(v: Vehicle) -> dict[str, Any]:
-    """`vehicle_state` (closures are merged in by the caller)."""
+    """`vehicle_state` with the closure fields."""
     update: dict[str, Any] = {
         "download_perc": 100 if v.software_update_status != "" else 0,
         "expected_duration_sec": 2700,
@@ -230,49 +257,38 @@ def vehicle_state(v: Vehicle) -> dict[str, Any]:
     }
     if v.software_update_at is not None:
         update["scheduled_time_ms"] = int(v.software_update_at * 1000)
-    return {
-        "api_version": 81,
+    seen = int(v.now) - TPMS_SEEN_AGO_S
+    profile = v.profile
+    live: dict[str, Any] = {
+        "api_version": profile.api_version,
         "car_version": v.spec.car_version,
-        "calendar_supported": True,
+        "feature_bitmask": profile.feature_bitmask,
         "center_display_state": 2 if v.user_present else 0,
-        "dashcam_state": "Recording" if v.sentry_mode or v.user_present else "Unavailable",
-        "guest_mode_enabled": v.guest_mode,
-        "homelink_device_count": 1,
-        "homelink_nearby": True,
+        "dashcam_state": (
+            ("Recording" if v.sentry_mode or v.user_present else "Unavailable")
+            if profile.has_sentry
+            else "<invalid>"
+        ),
         "is_user_present": v.user_present,
-        "media_info": {
-            "audio_volume": v.media_volume,
-            "audio_volume_increment": 0.333333,
-            "audio_volume_max": 11.0,
-            "media_playback_status": "Playing" if v.media_playing else "Stopped",
-            "now_playing_source": "Spotify",
-            "now_playing_title": f"Track {v.media_track}" if v.media_playing else "",
-        },
-        "media_state": {"remote_control_enabled": True},
-        "odometer": round(v.odometer, 1),
-        "pin_to_drive_enabled": v.pin_to_drive,
+        "media_info": media_info(v),
+        "odometer": round(v.odometer, 6),
         "remote_start": v.remote_start_until > v.now,
-        "remote_start_enabled": True,
-        "remote_start_supported": True,
         "sentry_mode": v.sentry_mode,
-        "sentry_mode_available": True,
         "software_update": update,
         "speed_limit_mode": {
             "active": v.speed_limit_active,
             "current_limit_mph": v.speed_limit_mph,
-            "max_limit_mph": 120,
+            "max_limit_mph": profile.speed_limit_max_mph,
             "min_limit_mph": 50,
             "pin_code_set": v.speed_limit_pin is not None,
         },
-        "tpms_pressure_fl": 2.9,
-        "tpms_pressure_fr": 2.9,
-        "tpms_pressure_rl": 2.9,
-        "tpms_pressure_rr": 2.9,
+        **{f"tpms_last_seen_pressure_time_{w}": seen for w in WHEELS},
         "valet_mode": v.valet_mode,
         "valet_pin_needed": v.valet_pin is not None,
         "vehicle_name": v.display_name,
-        "timestamp": _ms(v),
+        **closures(v),
     }
+    return _shape(v, "vehicle_state", profile.vehicle_state, live)
 
 
 def charge_schedule_data(v: Vehicle) -> dict[str, Any]:
@@ -315,20 +331,24 @@ def parse_sections(endpoints: str | None) -> tuple[str, ...] | None:
 
 
 def vehicle_data(v: Vehicle, sections: Iterable[str], *, location_allowed: bool) -> dict[str, Any]:
-    """The full answer: vehicle summary plus only the requested sections."""
+    """The full answer: the car's envelope fields plus only the requested sections."""
     wanted = set(sections)
-    data = v.summary()
-    data["user_id"] = 800001
+    data = v.data_envelope()
     for name, render in _RENDER.items():
         if name in wanted:
             data[name] = render(v)
-    if "drive_state" in wanted or ("location_data" in wanted and location_allowed):
-        drive = drive_state(v) if "drive_state" in wanted else {"timestamp": _ms(v)}
-        if "location_data" in wanted and location_allowed:
-            drive.update(location(v))
-        data["drive_state"] = drive
-    if "vehicle_state" in wanted or "closures_state" in wanted:
-        state = vehicle_state(v) if "vehicle_state" in wanted else {}
-        state.update(closures(v))
-        data["vehicle_state"] = state
+    location = "location_data" in wanted and location_allowed
+    if "drive_state" in wanted:
+        data["drive_state"] = drive_state(v, location=location)
+    elif location:
+        # location_data alone: the position fields without the rest of drive_state.
+        full = drive_state(v, location=True)
+        plain = drive_state(v, location=False)
+        data["drive_state"] = {
+            key: value for key, value in full.items() if key not in plain or key == "timestamp"
+        }
+    if "vehicle_state" in wanted:
+        data["vehicle_state"] = vehicle_state(v)
+    elif "closures_state" in wanted:
+        data["vehicle_state"] = closures(v)
     return data

@@ -102,7 +102,7 @@ async def products(call: Call) -> web.StreamResponse:
     assert call.account is not None
     items: list[dict[str, Any]] = []
     if call.claims.scopes & VEHICLE_SCOPES:
-        items.extend(call.emu.world.vehicles[vin].summary() for vin in call.account.vehicles)
+        items.extend(call.emu.world.vehicles[vin].product() for vin in call.account.vehicles)
     if call.claims.scopes & ENERGY_SCOPES:
         items.extend(call.emu.world.sites[site].summary() for site in call.account.sites)
     return web.json_response({"response": items, "count": len(items)})

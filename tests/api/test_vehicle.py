@@ -86,7 +86,8 @@ async def test_vehicle_data_default_sections_have_no_location(rig: Rig) -> None:
     assert data.location is None
     # Fields the typed view does not name stay reachable.
     assert data.charge_state is not None
-    assert data.charge_state.get("charge_limit_soc_std") == 90
+    # A Model 3's standard limit is 80 % (tests/fixtures/real/model3_*.json).
+    assert data.charge_state.get("charge_limit_soc_std") == 80
     assert data.vehicle_state.software_update["status"] == "available"
 
 

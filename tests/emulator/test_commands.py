@@ -104,14 +104,13 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("remote_seat_heater_request", {"seat_position": 9, "level": 1}, "seat_position"),
     ("remote_seat_heater_request", {"seat_position": 0, "level": 4}, "level"),
     ("remote_seat_cooler_request", {"seat_position": 0, "seat_cooler_level": 1}, "seat_position"),
-    ("remote_steering_wheel_heat_level_request", {"level": 2}, "level"),
+    ("remote_steering_wheel_heat_level_request", {"level": 3}, "level"),
     ("remote_boombox", {"sound": 1}, "sound"),
     ("set_cop_temp", {"cop_temp": 3}, "cop_temp"),
     ("set_climate_keeper_mode", {"climate_keeper_mode": 4}, "climate_keeper_mode"),
     ("set_temps", {"driver_temp": 35}, "driver_temp"),
     ("set_sentry_mode", {"on": "yes"}, "on"),
     ("sun_roof_control", {"state": "open"}, "state"),
-    ("window_control", {"command": "close"}, "lat"),
     ("speed_limit_activate", {"pin": "12"}, "pin"),
     ("speed_limit_set_limit", {"limit_mph": 20}, "limit_mph"),
     ("set_scheduled_charging", {"enable": True, "time": 1440}, "time"),
@@ -178,6 +177,10 @@ async def test_charging_session_evolves_and_stops_at_the_limit(
     await api.command(M3, "charge_stop")
     assert (await api.command(M3, "set_charge_limit", percent=70))[0] == 200
     assert (await api.command(M3, "charge_start"))[1]["response"]["result"] is True
+    # Tesla reports "Starting" until the charger delivers current.
+    starting = (await vehicle_data(api, M3, "charge_state"))["charge_state"]
+    assert (starting["charging_state"], starting["charger_power"]) == ("Starting", 0)
+    emulator.clock.advance(10)
     start = (await vehicle_data(api, M3, "charge_state"))["charge_state"]
     assert start["charging_state"] == "Charging"
     assert start["charger_power"] == 8
@@ -243,7 +246,7 @@ async def test_closures_open_and_close(api: Api) -> None:
 async def test_comfort_and_security_settings_show_in_vehicle_data(api: Api) -> None:
     await api.command(M3, "set_sentry_mode", on=True)
     await api.command(M3, "remote_seat_heater_request", seat_position=1, level=2)
-    await api.command(M3, "remote_steering_wheel_heat_level_request", level=3)
+    await api.command(M3, "remote_steering_wheel_heat_level_request", level=2)
     await api.command(M3, "set_climate_keeper_mode", climate_keeper_mode=2)
     await api.command(M3, "speed_limit_activate", pin="1234")
     await api.command(M3, "set_vehicle_name", vehicle_name="Rosso")
@@ -252,7 +255,7 @@ async def test_comfort_and_security_settings_show_in_vehicle_data(api: Api) -> N
     assert data["vehicle_state"]["speed_limit_mode"]["active"] is True
     assert data["vehicle_state"]["vehicle_name"] == "Rosso"
     assert data["climate_state"]["seat_heater_right"] == 2
-    assert data["climate_state"]["steering_wheel_heat_level"] == 3
+    assert data["climate_state"]["steering_wheel_heat_level"] == 2
     assert data["climate_state"]["climate_keeper_mode"] == "dog"
     assert data["climate_state"]["is_climate_on"] is True
     assert (await api.command(M3, "speed_limit_deactivate", pin="9999"))[1]["response"] == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -49,7 +50,7 @@ VIN = "LRW3E7EB0PC000003"
 
 
 @pytest.fixture
-async def scripted(socket_enabled: None, tmp_path: Path) -> Emulator:
+async def scripted(socket_enabled: None, tmp_path: Path) -> AsyncIterator[Emulator]:
     path = tmp_path / "commute.yaml"
     path.write_text(SCENARIO_YAML)
     emulator = Emulator(path)
@@ -88,6 +89,8 @@ async def test_events_drive_plug_in_and_presence_happen_on_time(scripted: Emulat
     # Berlin to Potsdam in a straight line is about 26.6 km.
     assert arrived.odometer - start_odometer == pytest.approx(16.5, abs=0.2)
     scripted.advance(3600 - 1901 + 1)
+    assert scripted.vehicle(VIN).charging_state == "Starting"
+    scripted.advance(10)
     assert scripted.vehicle(VIN).charging_state == "Charging"
     scripted.advance(3600)
     present = scripted.vehicle(VIN)
@@ -103,7 +106,9 @@ async def test_admin_api_triggers_events_now(emulator: Emulator, http: ClientSes
     ) as response:
         assert response.status == 200
     car = emulator.vehicle(M3)
-    assert (car.state, car.charging_state) == ("online", "Charging")
+    assert (car.state, car.charging_state) == ("online", "Starting")
+    emulator.advance(10)
+    assert emulator.vehicle(M3).charging_state == "Charging"
 
 
 def test_default_scenario_matches_the_contract() -> None:
