@@ -47,6 +47,12 @@ async def test_steering_wheel_heat_level(hass: HomeAssistant, emulator: Emulator
     )
     assert emulator.vehicle(M3).steering_wheel_heat_level == 1
     assert hass.states.get("select.red_pearl_steering_wheel_heater").state == "low"
+    # High is level 2 (Tesla's three levels; HA core tesla_fleet/select.py sends 2).
+    await call(
+        hass, "select", "select_option", "select.red_pearl_steering_wheel_heater", option="high"
+    )
+    assert emulator.vehicle(M3).steering_wheel_heat_level == 2
+    assert hass.states.get("select.red_pearl_steering_wheel_heater").state == "high"
 
 
 async def test_climate_keeper_dog_mode(hass: HomeAssistant, emulator: Emulator) -> None:

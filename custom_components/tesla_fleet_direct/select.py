@@ -27,7 +27,8 @@ from .energy_coordinator import components as site_components
 PARALLEL_UPDATES = 0
 
 HEAT_LEVELS = ("off", "low", "medium", "high")  # Tesla's levels 0-3, in order
-WHEEL_LEVELS = {"off": 0, "low": 1, "high": 3}  # the wheel has no level 2
+# Tesla's three wheel heat levels as REST numbers them (HA core tesla_fleet/select.py).
+WHEEL_LEVELS = {"off": 0, "low": 1, "high": 2}
 KEEPER_MODES = ("off", "keep", "dog", "camp")  # Tesla's climate_keeper_mode 0-3
 
 

@@ -204,7 +204,7 @@ async def test_real_refusal_raises_only_when_asked(rig: Rig) -> None:
         ("remote_seat_heater_request", (9, 1)),
         ("remote_seat_heater_request", (0, 4)),
         ("remote_seat_cooler_request", (3, 1)),
-        ("remote_steering_wheel_heat_level_request", (2,)),
+        ("remote_steering_wheel_heat_level_request", (3,)),
         ("set_climate_keeper_mode", (4,)),
         ("set_cop_temp", (3,)),
         ("adjust_volume", (11.5,)),

@@ -87,6 +87,14 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], Callable[[Vehicle], bool
         {},
         lambda c: c.steering_wheel_heat_level == 1,
     ),
+    # High is 2: Tesla's wheel has three levels (vehicle-command common.proto StwHeatLevel),
+    # sent 0/1/2 by HA core's tesla_fleet select and python-tesla-fleet-api.
+    (
+        "remote_steering_wheel_heat_level_request",
+        (2,),
+        {},
+        lambda c: c.steering_wheel_heat_level == 2,
+    ),
     (
         "remote_auto_steering_wheel_heat_climate_request",
         (True,),

@@ -376,10 +376,14 @@ class VehicleCommands(ABC):
         )
 
     async def remote_steering_wheel_heat_level_request(self, level: int) -> CommandResult:
-        """Steering wheel heat level: 0 off, 1 low, 3 high."""
+        """Steering wheel heat level: 0 off, 1 low, 2 high.
+
+        Tesla's three levels (vehicle-command common.proto StwHeatLevel), numbered as HA core's
+        tesla_fleet select and python-tesla-fleet-api send them.
+        """
         return await self.command(
             "remote_steering_wheel_heat_level_request",
-            {"level": check_choice("level", level, (0, 1, 3))},
+            {"level": check_choice("level", level, (0, 1, 2))},
         )
 
     async def remote_auto_steering_wheel_heat_climate_request(self, on: bool) -> CommandResult:
