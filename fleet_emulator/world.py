@@ -123,7 +123,15 @@ class World:
     def apply_event(self, event: EventSpec) -> None:
         """Make one scheduled thing happen (at the objects' current time)."""
         if event.kind in ("grid_outage", "grid_restored"):
-            self.sites[int(event.target)].set_grid(event.kind == "grid_restored")
+            site = self.sites[int(event.target)]
+            up = event.kind == "grid_restored"
+            site.set_grid(up)
+            if not site.has_battery:
+                # No Powerwall behind it: the wall connector goes dark and the car plugged
+                # into it reports charging_state "NoPower" until the grid is back.
+                for connector in site.spec.wall_connectors:
+                    if connector.vin in self.vehicles:
+                        self.vehicles[connector.vin].set_charger_power(up)
             return
         vehicle = self.vehicles[event.target]
         match event.kind:

@@ -223,3 +223,39 @@ def test_scenario_picks_any_emulated_model_and_refuses_others() -> None:
     assert [v.model for v in scenario.vehicles] == list(CARS)
     with pytest.raises(ScenarioError, match="model must be one of"):
         parse_scenario(_scenario(model="roadster"), start=0)
+
+
+async def test_a_power_cut_without_powerwall_leaves_the_plugged_car_without_power(
+    socket_enabled: None,
+) -> None:
+    vin = CARS["model3"]
+    data = _scenario()
+    data["accounts"][0]["sites"] = [2252180000000009]
+    data["sites"] = [
+        {
+            "energy_site_id": 2252180000000009,
+            "id": "STE20240101-00009",
+            "has_battery": False,
+            "has_solar": False,
+            "wall_connectors": [
+                {"din": "1457768-02-G--PGT21000009", "serial_number": "PGT21000009", "vin": vin}
+            ],
+        }
+    ]
+    data["events"] = [
+        {"kind": "plug_in", "vin": vin, "at": "+60"},
+        {"kind": "grid_outage", "site": 2252180000000009, "at": "+600"},
+        {"kind": "grid_restored", "site": 2252180000000009, "at": "+1200"},
+    ]
+    start = 1_767_225_600.0  # a fixed moment, so the events' "+seconds" are known
+    emulator = Emulator(parse_scenario(data, start=start), start=start)
+    await emulator.start()
+    try:
+        emulator.clock.set(start + 300)
+        assert emulator.vehicle(vin).charging_state == "Charging"
+        emulator.clock.set(start + 900)
+        assert emulator.vehicle(vin).charging_state == "NoPower"
+        emulator.clock.set(start + 1500)
+        assert emulator.vehicle(vin).charging_state == "Charging"
+    finally:
+        await emulator.stop()
