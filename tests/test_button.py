@@ -37,7 +37,6 @@ async def enable(hass: HomeAssistant, *entity_ids: str) -> None:
     [
         ("button.red_pearl_flash_lights", lambda car: car.light_flashes),
         ("button.red_pearl_honk_horn", lambda car: car.horn_honks),
-        ("button.red_pearl_homelink", lambda car: car.homelink_triggers),
         ("button.red_pearl_play_fart", lambda car: car.boombox_plays),
     ],
 )
@@ -66,10 +65,9 @@ async def test_keyless_driving(hass: HomeAssistant, emulator: Emulator) -> None:
     assert car.remote_start_until > car.now
 
 
-async def test_homelink_sends_the_cars_position(hass: HomeAssistant, emulator: Emulator) -> None:
-    await call(hass, "button", "press", "button.red_pearl_homelink")
-    body = [e for e in emulator.ledger.entries if e.path.endswith("/trigger_homelink")]
-    assert len(body) == 1
+async def test_no_homelink_button_on_a_car_without_homelink(hass: HomeAssistant) -> None:
+    # Real Model 3 answers carry no homelink_* keys (tests/fixtures/real/README.md): no button.
+    assert hass.states.get("button.red_pearl_homelink") is None
 
 
 async def test_refresh_reads_the_car_now(hass: HomeAssistant, emulator: Emulator) -> None:

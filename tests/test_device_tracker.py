@@ -46,6 +46,22 @@ async def test_tracker_shows_where_the_car_is(
     assert summary == snapshot
 
 
+async def test_route_tracker_shows_the_destination_only_while_navigating(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Idle, newer firmware reports the car's own position as the route's: no destination."""
+    entry = await setup_platform(hass, emulator, Platform.DEVICE_TRACKER)
+    route = entity_id_for(hass, "device_tracker", "route")
+    assert hass.states.get(route).state == "unknown"  # type: ignore[union-attr]
+    emulator.vehicle(M3).start_drive((37.3947, -122.1503), until=emulator.clock.now() + 3600)
+    await entry.runtime_data.vehicles.coordinators[M3].async_refresh()
+    await hass.async_block_till_done()
+    state = hass.states.get(route)
+    assert state is not None
+    assert state.attributes["latitude"] == pytest.approx(37.3947, abs=1e-3)
+    assert state.attributes["longitude"] == pytest.approx(-122.1503, abs=1e-3)
+
+
 async def test_no_tracker_and_no_location_request_without_the_scope(
     hass: HomeAssistant, emulator: Emulator
 ) -> None:

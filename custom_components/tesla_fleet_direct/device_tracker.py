@@ -25,6 +25,8 @@ class TeslaTrackerEntityDescription(TrackerEntityDescription):
 
     latitude_key: str
     longitude_key: str
+    # A drive_state field that must be non-empty for the coordinates to mean anything.
+    requires_key: str | None = None
 
 
 TRACKERS: tuple[TeslaTrackerEntityDescription, ...] = (
@@ -39,6 +41,9 @@ TRACKERS: tuple[TeslaTrackerEntityDescription, ...] = (
         translation_key="route",
         latitude_key="active_route_latitude",
         longitude_key="active_route_longitude",
+        # Newer firmware sends the car's own position as the route's when no route is set;
+        # only a destination makes it a route (real captures, tests/fixtures/real/README.md).
+        requires_key="active_route_destination",
     ),
 )
 
@@ -46,6 +51,8 @@ TRACKERS: tuple[TeslaTrackerEntityDescription, ...] = (
 def _coordinates(
     snapshot: VehicleSnapshot, description: TeslaTrackerEntityDescription
 ) -> tuple[float, float] | None:
+    if description.requires_key and not snapshot.value("drive_state", description.requires_key):
+        return None
     lat = snapshot.value("drive_state", description.latitude_key)
     lon = snapshot.value("drive_state", description.longitude_key)
     if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
