@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import admin, energy_api, errors, oauth, persistence, vehicles_api
+from . import admin, energy_api, errors, oauth, persistence, telemetry, vehicles_api
 from .clock import Clock
 from .energy import Site
 from .faults import Faults
@@ -80,6 +80,8 @@ class Emulator:
         # Domain -> public key "hosted" there (stands in for Tesla fetching the .well-known PEM).
         self.hosted_keys: dict[str, str] = {}
         self.partner_domains: dict[tuple[str, str], tuple[str, str]] = {}
+        # Fleet Telemetry: each car's settings and configs, errors the cars report.
+        self.telemetry = telemetry.TelemetryService(self)
         self._url: str | None = None
         self._runner: web.AppRunner | None = None
         self._saver: asyncio.Task[None] | None = None
@@ -96,7 +98,9 @@ class Emulator:
         oauth.setup(app, self)
         add_endpoints(app, self, vehicles_api.ENDPOINTS)
         add_endpoints(app, self, energy_api.ENDPOINTS)
+        add_endpoints(app, self, telemetry.ENDPOINTS)
         admin.setup(app, self)
+        telemetry.setup_admin(app, self)
 
         async def status(request: web.Request) -> web.Response:
             return web.Response(text="ok")

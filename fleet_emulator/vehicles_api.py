@@ -217,6 +217,8 @@ async def fleet_status(call: Call) -> web.StreamResponse:
             "discounted_device_data": False,
             "fleet_telemetry_version": "1.0.0",
             "total_number_of_keys": len(security.paired) if security else 0,
+            # Firmware as the telemetry settings see it; Intel Atom S/X: the streaming toggle.
+            **call.emu.telemetry.fleet_status_info(vin),
         }
     return errors.ok({"key_paired_vins": paired, "unpaired_vins": unpaired, "vehicle_info": info})
 

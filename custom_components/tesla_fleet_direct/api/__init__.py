@@ -50,6 +50,7 @@ from .models import (
     CommandResult,
     EnergySiteSummary,
     FleetStatus,
+    FleetVehicleInfo,
     Products,
     RegionInfo,
     SiteComponents,
@@ -59,6 +60,16 @@ from .models import (
 )
 from .partner import PartnerAccount, PartnerApi, StaticTokenProvider, async_fetch_partner_token
 from .regions import FLEET_API_URLS, TESLA_HOSTS
+from .telemetry import (
+    ConfigureResult,
+    FieldConfig,
+    TelemetryApi,
+    TelemetryConfig,
+    TelemetryConfigStatus,
+    TelemetryError,
+    telemetry_config,
+)
+from .telemetry_jws import JwsError, sign_telemetry_config, verify_jws
 from .transport import TokenProvider, parse_retry_after
 from .vehicle import CommandSigner, VehicleApi
 from .vehicle_commands import CabinOverheatTemp, ClimateKeeperMode, SeatCooler
@@ -91,16 +102,20 @@ __all__ = [
     "CommandFailedError",
     "CommandResult",
     "CommandSigner",
+    "ConfigureResult",
     "DriveState",
     "EnergySiteApi",
     "EnergySiteSummary",
+    "FieldConfig",
     "FleetStatus",
+    "FleetVehicleInfo",
     "ForbiddenError",
     "GuiSettings",
     "HistoryEntry",
     "InvalidArgumentError",
     "InvalidRequestError",
     "InvalidTokenError",
+    "JwsError",
     "LiveStatus",
     "Location",
     "LoginRequiredError",
@@ -126,6 +141,10 @@ __all__ = [
     "SiteComponents",
     "SiteInfo",
     "StaticTokenProvider",
+    "TelemetryApi",
+    "TelemetryConfig",
+    "TelemetryConfigStatus",
+    "TelemetryError",
     "TeslaConnectionError",
     "TeslaFleetClient",
     "TeslaFleetError",
@@ -146,4 +165,7 @@ __all__ = [
     "async_fetch_partner_token",
     "is_benign_reason",
     "parse_retry_after",
+    "sign_telemetry_config",
+    "telemetry_config",
+    "verify_jws",
 ]

@@ -13,6 +13,7 @@ from .energy import EnergySiteApi
 from .models import FleetStatus, Products, VehicleSummary
 from .partner import PartnerApi
 from .regions import FLEET_API_URLS, TESLA_HOSTS
+from .telemetry import TelemetryApi
 from .transport import TokenProvider, Transport
 from .users import UsersApi
 from .validation import check_text
@@ -56,6 +57,7 @@ class TeslaFleetClient:
             classifier=classifier,
         )
         self.users = UsersApi(self.transport)
+        self.telemetry = TelemetryApi(self.transport)
         self._sleep = sleep
         self._command_signer = command_signer
         self._vehicles: dict[str, VehicleApi] = {}

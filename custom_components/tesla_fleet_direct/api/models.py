@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._parse import as_mapping, opt_bool, opt_id, opt_str
+from ._parse import as_mapping, opt_bool, opt_id, opt_int, opt_str
 from .errors import CommandFailedError, ResponseFormatError
 
 type VehicleState = Literal["online", "asleep", "offline", "unknown"]
@@ -229,22 +229,60 @@ class RegionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class FleetVehicleInfo:
+    """One car's `vehicle_info` in `fleet_status` (None: Tesla did not say)."""
+
+    firmware_version: str | None
+    vehicle_command_protocol_required: bool | None
+    fleet_telemetry_version: str | None
+    total_number_of_keys: int | None
+    discounted_device_data: bool | None
+    # Model S/X with the Intel Atom computer stream only with "Allow Third-Party App Data
+    # Streaming" on in the car's Safety screen; other cars leave the key out.
+    safety_screen_streaming_toggle_enabled: bool | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @classmethod
+    def parse(cls, data: Any) -> FleetVehicleInfo:
+        """Tolerant: missing or mistyped keys become None."""
+        obj = as_mapping(data)
+        return cls(
+            firmware_version=opt_str(obj, "firmware_version"),
+            vehicle_command_protocol_required=opt_bool(obj, "vehicle_command_protocol_required"),
+            fleet_telemetry_version=opt_str(obj, "fleet_telemetry_version"),
+            total_number_of_keys=opt_int(obj, "total_number_of_keys"),
+            discounted_device_data=opt_bool(obj, "discounted_device_data"),
+            safety_screen_streaming_toggle_enabled=opt_bool(
+                obj, "safety_screen_streaming_toggle_enabled"
+            ),
+            raw=obj,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class FleetStatus:
     """`/vehicles/fleet_status`: which cars have our key and which need signed commands."""
 
     key_paired_vins: Sequence[str]
     unpaired_vins: Sequence[str]
+    vehicle_info: Mapping[str, FleetVehicleInfo]
     raw: Mapping[str, Any] = field(repr=False)
+
+    def key_paired(self, vin: str) -> bool | None:
+        """Whether our key is on `vin` (None when Tesla listed it in neither list)."""
+        if vin in self.key_paired_vins:
+            return True
+        return False if vin in self.unpaired_vins else None
 
     def protocol_required(self, vin: str) -> bool | None:
         """Whether `vin` needs the Vehicle Command Protocol (None when Tesla did not say)."""
-        info = as_mapping(as_mapping(self.raw.get("vehicle_info")).get(vin))
-        return opt_bool(info, "vehicle_command_protocol_required")
+        info = self.vehicle_info.get(vin)
+        return None if info is None else info.vehicle_command_protocol_required
 
     def firmware_version(self, vin: str) -> str | None:
         """The car's firmware as fleet_status reports it."""
-        info = as_mapping(as_mapping(self.raw.get("vehicle_info")).get(vin))
-        return opt_str(info, "firmware_version")
+        info = self.vehicle_info.get(vin)
+        return None if info is None else info.firmware_version
 
     @classmethod
     def parse(cls, response: Any) -> FleetStatus:
@@ -255,4 +293,9 @@ class FleetStatus:
             value = obj.get(key)
             return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
-        return cls(vins("key_paired_vins"), vins("unpaired_vins"), obj)
+        info = {
+            vin: FleetVehicleInfo.parse(data)
+            for vin, data in as_mapping(obj.get("vehicle_info")).items()
+            if isinstance(vin, str) and isinstance(data, Mapping)
+        }
+        return cls(vins("key_paired_vins"), vins("unpaired_vins"), info, obj)

@@ -14,6 +14,7 @@ import aiohttp
 
 from ._parse import as_mapping, opt_str
 from .errors import AuthenticationError, ResponseFormatError, TeslaConnectionError, error_for_status
+from .telemetry import PARTNER_ERRORS_PATH, TelemetryError, parse_telemetry_errors
 from .transport import TokenProvider, Transport
 from .validation import check_text
 
@@ -81,6 +82,16 @@ class PartnerApi:
         )
         account = _account(response, path)
         return PartnerAccount(account.domain or name, account.public_key, account.raw)
+
+    async def fleet_telemetry_errors(self) -> tuple[TelemetryError, ...]:
+        """Recent errors cars reported after receiving this app's telemetry configuration."""
+        response = await self._transport.request(
+            "GET",
+            PARTNER_ERRORS_PATH,
+            token_provider=self._tokens,
+            base_url=await self._base(),
+        )
+        return parse_telemetry_errors(response)
 
     async def _base(self) -> str:
         return self._base_url or await self._transport.async_base_url()
