@@ -36,7 +36,7 @@ import uuid
 from aiohttp import web
 
 from . import errors
-from .admin import PREFIX, _loopback_only
+from .admin import PREFIX, _body, _loopback_only
 from .http import Call, Endpoint
 from .signing import public_key_bytes
 from .vehicle import Vehicle
@@ -541,24 +541,13 @@ ENDPOINTS = (
 def setup_admin(app: web.Application, emu: Emulator) -> None:
     """`/_emulator/vehicles/{vin}/telemetry` (GET/PATCH settings, configs) and its errors."""
 
-    async def body_of(request: web.Request) -> dict[str, Any]:
-        if not request.can_read_body:
-            return {}
-        try:
-            body = await request.json()
-        except json.JSONDecodeError as err:
-            raise web.HTTPBadRequest(text="body must be JSON") from err
-        if not isinstance(body, dict):
-            raise web.HTTPBadRequest(text="body must be a JSON object")
-        return body
-
     async def car_settings(request: web.Request) -> web.StreamResponse:
         vin = request.match_info["vin"]
         if vin not in emu.world.vehicles:
             return web.json_response({"error": "unknown vehicle"}, status=404)
         state = emu.telemetry.car(vin)
         if request.method == "PATCH":
-            body = await body_of(request)
+            body = await _body(request)
             problem = _check_settings(body)
             if problem:
                 return web.json_response({"error": problem}, status=400)
@@ -570,7 +559,7 @@ def setup_admin(app: web.Application, emu: Emulator) -> None:
         vin = request.match_info["vin"]
         if vin not in emu.world.vehicles:
             return web.json_response({"error": "unknown vehicle"}, status=404)
-        body = await body_of(request)
+        body = await _body(request)
         error = body.get("error")
         if not isinstance(error, str) or not error:
             return web.json_response({"error": "error (text) is required"}, status=400)

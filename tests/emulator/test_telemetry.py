@@ -12,29 +12,10 @@ import pytest
 from custom_components.tesla_fleet_direct.api.telemetry_jws import sign_telemetry_config
 from fleet_emulator import Emulator
 from fleet_emulator.telemetry import InvalidTokenError, read_token, schnorr_valid
+from tests.telemetry_vectors import GO_JWT, GO_JWT_PUBLIC_KEY, GO_SIGNATURE, go_test_key
 
 from .conftest import M3, MY, Api
 
-# teslamotors/vehicle-command internal/schnorr/schnorr_test.go:8-29: testKey() (scalar with
-# first byte 3) and goodSig(), its signature of "hello world".
-GO_PUBLIC = ec.derive_private_key(3 << 248, ec.SECP256R1()).public_key()
-GO_SIGNATURE = bytes.fromhex(
-    "7cfdbeb5baa730540401550bdefa20976453e8539ae4b2f26ce33125801a08f9"
-    "0ed20c3d846497ff82cc9772e3db4703982f47bd0b0b89dfb9a49cd2e5240546"
-    "02b1e05fbf95f5686faea7a5809eb92f5ecc22eae74ceccc5e2a65dd67ff20fc"
-)
-# internal/authentication/jwt_test.go:10-18: key and token (signed for a vehicle audience).
-GO_JWT_KEY = bytes.fromhex(
-    "04775e2ef570d292df424c09f70e7d95678d5ce78124acb3f9375b198a4da9f9e9"
-    "f0cc6d880e2e606e9b01b0fa62c6150e371aa5d8f7f09cc9e1bd3a1b449893ec"
-)
-GO_JWT = (
-    "eyJhbGciOiJUZXNsYS5TUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJjb20udGVzbGEudmVoaWNsZS5NM1RFUkFT"
-    "SElNQUJVQ0swMSIsImZvbyI6ImJhciIsImlzcyI6IkJIZGVMdlZ3MHBMZlFrd0o5dzU5bFdlTlhPZUJKS3l6K1Rk"
-    "YkdZcE5xZm5wOE14dGlBNHVZRzZiQWJENllzWVZEamNhcGRqMzhKeko0YjA2RzBTWWsrdz0ifQ.4Xq2tsynDYOhLBW"
-    "pnqLJfsAzdOqTOwHkVowI47A-yzVXIQHaawObJvAYRoRs61oVwWiEQ7XYXG8WE_Vz_49eVirAV9NGKymj3HBTTjN5D"
-    "mViWmFzfaIOXRWKJlE--vzU"
-)
 DOMAIN = "ha.example.com"
 CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 CONFIG_PATH = "/vehicles/fleet_telemetry_config_jws"
@@ -48,7 +29,7 @@ def point(public_key: ec.EllipticCurvePublicKey) -> bytes:
 
 def test_the_emulators_verifier_follows_teslas_vectors() -> None:
     """schnorr_test.go:31-107 and jwt_test.go:9-34, checked with the emulator's own code."""
-    public = point(GO_PUBLIC)
+    public = point(go_test_key().public_key())
     assert schnorr_valid(public, b"hello world", GO_SIGNATURE)
     assert not schnorr_valid(public, b"iello world", GO_SIGNATURE)
     for index in (0, 32, 95):
@@ -60,7 +41,7 @@ def test_the_emulators_verifier_follows_teslas_vectors() -> None:
     assert not schnorr_valid(public, b"hello world", GO_SIGNATURE[:-1])
     head, payload, signature = GO_JWT.split(".")
     raw_signature = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
-    assert schnorr_valid(GO_JWT_KEY, f"{head}.{payload}".encode(), raw_signature)
+    assert schnorr_valid(GO_JWT_PUBLIC_KEY, f"{head}.{payload}".encode(), raw_signature)
     # A valid Tesla token, but for a car's audience, not Fleet Telemetry's.
     with pytest.raises(InvalidTokenError, match="aud"):
         read_token(GO_JWT, 0)
