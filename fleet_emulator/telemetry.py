@@ -3,7 +3,7 @@
 `POST /vehicles/fleet_telemetry_config_jws` takes `{"vins": [...], "token": JWS}`. The token must
 be a Tesla.SS256 JWS (Schnorr over P-256 with SHA-256, teslamotors/vehicle-command
 `internal/schnorr`) whose signature holds for the key in its `iss` claim, with `aud`
-`com.tesla.fleet.TelemetryClient` and an `exp` still ahead; anything else is 400. The app must
+`com.tesla.fleet.TelemetryClient` and no `exp` in the past; anything else is 400. The app must
 be registered in the region (`partner_domains`, 412 otherwise): its registered key is the one
 the cars check. A car is skipped for `unsupported_hardware` (Model S before the Intel Atom
 computer), `unsupported_firmware` (before 2024.26; 2025.20 for Intel Atom Model S/X) or
