@@ -53,8 +53,11 @@ async def test_binary_sensors_snapshot_and_values(
 async def test_doors_and_lock_follow_the_car(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
 ) -> None:
-    """An unlocked car with its frunk open shows both at the next poll."""
-    entry = await setup_platform(hass, emulator, Platform.BINARY_SENSOR)
+    """An unlocked car with its frunk open shows both at the next poll.
+
+    Read-only, so the frunk's binary sensor is the one that shows it (no frunk cover).
+    """
+    entry = await setup_platform(hass, emulator, Platform.BINARY_SENSOR, scopes=READ_ONLY)
     car = emulator.vehicle(M3)
     car.locked = False
     car.frunk_open = True
@@ -116,3 +119,51 @@ async def test_no_binary_sensors_and_no_polling_without_the_data_scope(
     )
     assert keys == []
     assert not any("/vehicles/" in e.path for e in emulator.ledger.entries)
+
+
+READ_ONLY = ("openid", "offline_access", "vehicle_device_data")
+# Shown by a control too: the charge switch, the charge cable lock, the frunk, trunk and
+# charge port covers, the Sentry switch.
+MIRRORS = ("charging", "charge_cable", "frunk", "trunk", "charge_port_door", "sentry_mode")
+
+
+async def test_mirrors_of_controls_start_disabled(hass: HomeAssistant, emulator: Emulator) -> None:
+    """What a control already shows is not shown twice by default."""
+    await setup_platform(hass, emulator, Platform.BINARY_SENSOR)
+    registry = er.async_get(hass)
+    for key in MIRRORS:
+        entry = registry.async_get(entity_id_for(hass, "binary_sensor", key))
+        assert entry is not None
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION, key
+    locked = registry.async_get(entity_id_for(hass, "binary_sensor", "door_df"))
+    assert locked is not None
+    assert locked.disabled_by is None
+
+
+async def test_mirrors_shown_when_no_control_is_granted(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A read-only account has no controls, so the binary sensors are what it sees."""
+    await setup_platform(hass, emulator, Platform.BINARY_SENSOR, scopes=READ_ONLY)
+    registry = er.async_get(hass)
+    for key in MIRRORS:
+        entry = registry.async_get(entity_id_for(hass, "binary_sensor", key))
+        assert entry is not None
+        assert entry.disabled_by is None, key
+
+
+async def test_charger_phases_preconditioning_and_trip_charging(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """The charge details real cars report: phases of the supply, preconditioning, trip."""
+    await setup_platform(hass, emulator, Platform.BINARY_SENSOR, all_enabled=True)
+    # The second car charges on a single-phase supply (charger_phases 1).
+    assert emulator.vehicle(MY).charger_power_kw > 0
+    assert _state(hass, "charger_phases", MY) == STATE_OFF
+    assert _state(hass, "preconditioning_enabled", MY) == STATE_OFF
+    assert _state(hass, "trip_charging", MY) == STATE_OFF
+    registry = er.async_get(hass)
+    for key in ("charger_phases", "preconditioning_enabled", "trip_charging"):
+        entry = registry.async_get(entity_id_for(hass, "binary_sensor", key, MY))
+        assert entry is not None
+        assert entry.entity_category == "diagnostic"

@@ -44,6 +44,27 @@ async def test_charge_cable_is_released_but_never_locked_remotely(
     assert len(emulator.ledger.entries) == before
 
 
+async def test_charge_cable_of_an_unplugged_car_is_not_an_unlocked_lock(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """No cable, nothing to lock: unavailable, so the overview counts no unlocked lock."""
+    assert emulator.vehicle(M3).plugged_in is False
+    assert _state(hass, "lock.red_pearl_charge_cable") == "unavailable"
+    unlocked = [s.entity_id for s in hass.states.async_all("lock") if s.state == "unlocked"]
+    assert unlocked == []
+    # The second car is plugged in: its latch holds the cable.
+    assert _state(hass, "lock.midnight_charge_cable") == "locked"
+    emulator.vehicle(M3).plug_in()
+    await call(hass, "button", "press", "button.red_pearl_refresh_data")
+    assert _state(hass, "lock.red_pearl_charge_cable") == "locked"
+
+
+def _state(hass: HomeAssistant, entity_id: str) -> str:
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
 async def test_signing_required_car_shows_the_repair_issue(
     hass: HomeAssistant, emulator: Emulator
 ) -> None:

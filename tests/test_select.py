@@ -55,6 +55,22 @@ async def test_steering_wheel_heat_level(hass: HomeAssistant, emulator: Emulator
     assert hass.states.get("select.red_pearl_steering_wheel_heater").state == "high"
 
 
+async def test_steering_wheel_read_back_as_3_is_high(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Some cars report high as 3 (the older REST spelling): still high, not unknown."""
+    car = emulator.vehicle(M3)
+    car.steering_wheel_heater = True
+    car.steering_wheel_heat_level = 3
+    car.touch()
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    await entry.runtime_data.vehicles.coordinators[M3].async_refresh()
+    await hass.async_block_till_done()
+    state = hass.states.get("select.red_pearl_steering_wheel_heater")
+    assert state is not None
+    assert state.state == "high"
+
+
 async def test_climate_keeper_dog_mode(hass: HomeAssistant, emulator: Emulator) -> None:
     await call(hass, "select", "select_option", "select.red_pearl_climate_keeper", option="dog")
     assert emulator.vehicle(M3).climate_keeper_mode == "dog"

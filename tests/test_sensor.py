@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import time
+from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -13,6 +14,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
     async_fire_time_changed,
     mock_restore_cache_with_extra_data,
 )
@@ -24,6 +26,9 @@ from custom_components.tesla_fleet_direct.options_flow import (
     CONF_MONTHLY_BUDGET,
 )
 from fleet_emulator import Emulator
+from fleet_emulator.scenario import parse_scenario
+from fleet_emulator.vehicle import Vehicle
+from fleet_emulator.vehicle_profiles import PROFILES
 
 from .common import async_setup_domain, create_entry
 from .entity_helpers import (
@@ -35,6 +40,7 @@ from .entity_helpers import (
     snapshot,  # noqa: F401
     summarise,
 )
+from .model_fleet import MODEL_3, MODEL_S_2015, SCENARIO, model_variant
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 NO_LOCATION = (
@@ -217,3 +223,112 @@ async def test_cost_meter_counts_what_tesla_bills(
     until = dt_util.parse_datetime(state.state)
     assert until is not None
     assert 500 < (until - dt_util.utcnow()).total_seconds() <= 600
+
+
+async def _refresh_car(hass: HomeAssistant, entry: MockConfigEntry, vin: str = M3) -> None:
+    """Read the car now (as the next poll would)."""
+    await entry.runtime_data.vehicles.coordinators[vin].async_refresh()
+    await hass.async_block_till_done()
+
+
+async def test_charging_state_no_power(hass: HomeAssistant, emulator: Emulator) -> None:
+    """A car plugged into a charger without power reads No power, not unknown."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    emulator.vehicle(MY).set_charger_power(False)
+    await _refresh_car(hass, entry, MY)
+    state = hass.states.get(entity_id_for(hass, "sensor", "charging_state", MY))
+    assert state is not None
+    assert state.state == "no_power"
+
+
+async def test_charging_state_starting(hass: HomeAssistant, emulator: Emulator) -> None:
+    """The few seconds before current flows read Starting."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    car = emulator.vehicle(M3)
+    car.plug_in()
+    await _refresh_car(hass, entry)
+    assert car.charging_state == "Starting"
+    state = hass.states.get(entity_id_for(hass, "sensor", "charging_state"))
+    assert state is not None
+    assert state.state == "starting"
+
+
+async def test_unknown_charging_state_is_unknown_and_logged_once(
+    hass: HomeAssistant, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A value Tesla adds later shows unknown with one log line, and no error."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    sensor = entity_id_for(hass, "sensor", "charging_state")
+    caplog.clear()
+    with patch.object(Vehicle, "charging_state", new_callable=PropertyMock) as value:
+        value.return_value = "Overheated"
+        await _refresh_car(hass, entry)
+        await _refresh_car(hass, entry)
+    state = hass.states.get(sensor)
+    assert state is not None
+    assert state.state == STATE_UNKNOWN
+    mentions = [r for r in caplog.records if "Overheated" in r.getMessage()]
+    assert len(mentions) == 1
+    assert mentions[0].levelname == "WARNING"
+
+
+async def test_tyre_without_reading_is_unknown(hass: HomeAssistant) -> None:
+    """A tyre sensor that has not reported (0.0) is unknown, not 0 bar; null likewise."""
+    values = {**PROFILES["model3"].values, "vehicle_state": {"tpms_pressure_fl": 0.0}}
+    with model_variant("model3", values=values):
+        now = time.time()
+        emu = Emulator(parse_scenario(SCENARIO, start=now), start=now)
+        await emu.start("127.0.0.1", 0)
+        try:
+            await setup_platform(hass, emu, Platform.SENSOR, all_enabled=True)
+        finally:
+            await emu.stop()
+    front_left = hass.states.get(entity_id_for(hass, "sensor", "tpms_pressure_fl", MODEL_3))
+    front_right = hass.states.get(entity_id_for(hass, "sensor", "tpms_pressure_fr", MODEL_3))
+    old_car = hass.states.get(entity_id_for(hass, "sensor", "tpms_pressure_fl", MODEL_S_2015))
+    assert front_left is not None
+    assert front_right is not None
+    assert old_car is not None
+    assert front_left.state == STATE_UNKNOWN
+    assert float(front_right.state) == pytest.approx(2.9)
+    assert old_car.state == STATE_UNKNOWN
+
+
+async def test_distance_to_arrival_while_navigating(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """A car on its way somewhere shows how far it still is."""
+    entry = await setup_platform(hass, emulator, Platform.SENSOR)
+    car = emulator.vehicle(M3)
+    car.destination = {"latitude": 37.7749, "longitude": -122.4194, "name": "San Francisco"}
+    car.touch()
+    await _refresh_car(hass, entry)
+    route = car.route()
+    assert route is not None
+    state = hass.states.get(entity_id_for(hass, "sensor", "active_route_miles_to_arrival"))
+    assert state is not None
+    # Tesla reports miles; the test system is metric.
+    miles = route["active_route_miles_to_arrival"]
+    assert float(state.state) == pytest.approx(miles * 1.609344, rel=1e-3)
+
+
+async def test_charge_limit_sensor_mirrors_the_number(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """With charging commands granted the charge limit number shows it; the sensor waits."""
+    await setup_platform(hass, emulator, Platform.SENSOR)
+    entry = er.async_get(hass).async_get(entity_id_for(hass, "sensor", "charge_limit_soc"))
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+async def test_charge_limit_sensor_shown_without_commands(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """Without a command scope there is no number, so the sensor is the one to show."""
+    await setup_platform(
+        hass, emulator, Platform.SENSOR, scopes=["openid", "offline_access", "vehicle_device_data"]
+    )
+    entry = er.async_get(hass).async_get(entity_id_for(hass, "sensor", "charge_limit_soc"))
+    assert entry is not None
+    assert entry.disabled_by is None

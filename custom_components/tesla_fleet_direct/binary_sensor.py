@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
+from .commands import CHARGING_SCOPES, VEHICLE_SCOPES
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_entities import energy_site_binary_sensors
@@ -30,6 +31,9 @@ class TeslaVehicleBinarySensorEntityDescription(BinarySensorEntityDescription):
     is_on_fn: Callable[[VehicleSnapshot], bool | None]
     # The state check is free and always known; these need no vehicle data and no restore.
     from_state: bool = False
+    # The scopes of a control that shows the same thing (the charge switch, the frunk cover,
+    # ...): when one is granted, this read-only mirror starts disabled.
+    mirror_of: frozenset[str] = frozenset()
 
 
 def _flag(
@@ -69,6 +73,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         endpoints=CHARGE,
         is_on_fn=_flag("charge_state", "conn_charge_cable", lambda v: v not in ("", "<invalid>")),
         device_class=BinarySensorDeviceClass.PLUG,
+        mirror_of=CHARGING_SCOPES,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="charging",
@@ -76,6 +81,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         endpoints=CHARGE,
         is_on_fn=_flag("charge_state", "charging_state", lambda v: v in ("Charging", "Starting")),
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        mirror_of=CHARGING_SCOPES,
     ),
     *(
         TeslaVehicleBinarySensorEntityDescription(
@@ -103,6 +109,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         endpoints=VEHICLE,
         is_on_fn=_flag("vehicle_state", "ft", _open),
         device_class=BinarySensorDeviceClass.OPENING,
+        mirror_of=VEHICLE_SCOPES,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="trunk",
@@ -110,6 +117,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         endpoints=VEHICLE,
         is_on_fn=_flag("vehicle_state", "rt", _open),
         device_class=BinarySensorDeviceClass.OPENING,
+        mirror_of=VEHICLE_SCOPES,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="charge_port_door",
@@ -117,6 +125,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         endpoints=CHARGE,
         is_on_fn=_flag("charge_state", "charge_port_door_open"),
         device_class=BinarySensorDeviceClass.OPENING,
+        mirror_of=CHARGING_SCOPES,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="locked",
@@ -138,6 +147,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         translation_key="sentry_mode",
         endpoints=VEHICLE,
         is_on_fn=_flag("vehicle_state", "sentry_mode"),
+        mirror_of=VEHICLE_SCOPES,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="preconditioning",
@@ -151,6 +161,32 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         translation_key="scheduled_charging_pending",
         endpoints=CHARGE,
         is_on_fn=_flag("charge_state", "scheduled_charging_pending"),
+        entity_registry_enabled_default=False,
+    ),
+    # The three below as in HA core tesla_fleet/binary_sensor.py (disabled, diagnostic).
+    TeslaVehicleBinarySensorEntityDescription(
+        key="charger_phases",
+        translation_key="charger_phases",
+        endpoints=CHARGE,
+        # Tesla sends 1 on a single-phase supply, 2 or 3 on a three-phase one, null idle.
+        is_on_fn=_flag("charge_state", "charger_phases", lambda v: isinstance(v, int) and v > 1),
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="preconditioning_enabled",
+        translation_key="preconditioning_enabled",
+        endpoints=CHARGE,
+        is_on_fn=_flag("charge_state", "preconditioning_enabled"),
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    TeslaVehicleBinarySensorEntityDescription(
+        key="trip_charging",
+        translation_key="trip_charging",
+        endpoints=CHARGE,
+        is_on_fn=_flag("charge_state", "trip_charging"),
+        entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
     TeslaVehicleBinarySensorEntityDescription(
@@ -194,8 +230,10 @@ class TeslaVehicleBinarySensor(TeslaRememberingVehicleEntity, BinarySensorEntity
         coordinator: TeslaVehicleCoordinator,
         description: TeslaVehicleBinarySensorEntityDescription,
     ) -> None:
-        """Bind to the car."""
+        """Bind to the car; a mirror of a control the user may use starts disabled."""
         super().__init__(coordinator, description, endpoints=description.endpoints)
+        if not description.mirror_of.isdisjoint(coordinator.scopes):
+            self._attr_entity_registry_enabled_default = False
 
     def _update_from(self, snapshot: VehicleSnapshot) -> None:
         self._attr_is_on = self.entity_description.is_on_fn(snapshot)

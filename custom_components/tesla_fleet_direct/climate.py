@@ -22,6 +22,8 @@ from .commands import (
     VehicleControlDescription,
     VehicleControlEntity,
     async_add_vehicle_controls,
+    car_config,
+    car_section,
     require_range,
 )
 from .const import DOMAIN
@@ -50,8 +52,12 @@ OVERHEAT = VehicleClimateDescription(
     key="cabin_overheat_protection",
     translation_key="cabin_overheat_protection",
     endpoints=frozenset({"climate_state"}),
+    fitting_endpoints=frozenset({"vehicle_config"}),
+    # Cars without it send allow_cabin_overheat_protection false (the 2015 Model S,
+    # tests/fixtures/real/models_2015_teslatte_*.json).
     exists_fn=lambda data: (
-        (data.get("climate_state") or {}).get("allow_cabin_overheat_protection") is not False
+        "cabin_overheat_protection" in (climate := car_section(data, "climate_state"))
+        and climate.get("allow_cabin_overheat_protection") is not False
     ),
 )
 
@@ -150,18 +156,28 @@ class OverheatProtection(VehicleControlEntity, ClimateEntity):
     entity_description: VehicleClimateDescription
 
     _attr_temperature_unit = UnitOfTemperature.CELSIUS
-    _attr_hvac_modes = list(COP_MODES.values())
     _attr_min_temp = float(min(COP_TEMPS.values()))
     _attr_max_temp = float(max(COP_TEMPS.values()))
     _attr_target_temperature_step = 5
     _attr_precision = PRECISION_WHOLE
-    _attr_supported_features = (
-        ClimateEntityFeature.TARGET_TEMPERATURE
-        | ClimateEntityFeature.TURN_ON
-        | ClimateEntityFeature.TURN_OFF
-    )
 
     def _update_attrs(self) -> None:
+        # What this car offers: fan-only protection and a choice of threshold are not on every
+        # car (supports_fan_only_cabin_overheat_protection; vehicle_config.cop_user_set_temp_
+        # supported, which HA core tesla_fleet/climate.py checks for the target temperature).
+        data = self.vehicle_data
+        fan_only = car_section(data, "climate_state").get(
+            "supports_fan_only_cabin_overheat_protection"
+        )
+        self._attr_hvac_modes = [
+            mode
+            for mode in COP_MODES.values()
+            if mode != HVACMode.FAN_ONLY or fan_only is not False
+        ]
+        features = ClimateEntityFeature.TURN_ON | ClimateEntityFeature.TURN_OFF
+        if car_config(data).cop_user_set_temp_supported:
+            features |= ClimateEntityFeature.TARGET_TEMPERATURE
+        self._attr_supported_features = features
         self._attr_hvac_mode = COP_MODES.get(
             str(self.field("climate_state", "cabin_overheat_protection"))
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 import re
+import time
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
@@ -35,9 +36,10 @@ from .api.errors import (
 from .api.models import CommandResult
 from .api.signing import SigningError
 from .api.vehicle import VehicleApi
+from .api.vehicle_data import VehicleConfig
 from .const import DOMAIN, LOGGER
 from .devices import async_listen_vehicles
-from .energy_coordinator import TeslaEnergySiteCoordinator, components as site_components
+from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_sites import async_listen_energy_sites
 from .entity import TeslaEnergySiteEntity, TeslaVehicleEntity
 from .polling import RateLimitGate
@@ -46,7 +48,7 @@ from .signing_repairs import (
     async_create_key_not_paired_issue,
     async_signing_error,
 )
-from .vehicle_coordinator import TeslaVehicleCoordinator
+from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator
 
 # Reasons Tesla gives with `result: false` that mean "the car is already as you asked".
 BENIGN_REASONS = frozenset({"already_set", "not_charging", "requested", "is_charging"})
@@ -396,6 +398,20 @@ class VehicleControlDescription(EntityDescription):
     # Whether this car has the thing at all (e.g. a sunroof); such controls are added once the
     # car's data is known. None: every car has it, added at once.
     exists_fn: Callable[[Mapping[str, Any]], bool] | None = None
+    # Sections `exists_fn` reads besides `endpoints` (usually vehicle_config): asked for only
+    # until the car's fittings are known.
+    fitting_endpoints: frozenset[str] = frozenset()
+
+
+def car_config(data: Mapping[str, Any]) -> VehicleConfig:
+    """The car's `vehicle_config`, typed (every field None when it was not fetched)."""
+    return VehicleConfig.parse(data.get("vehicle_config"))
+
+
+def car_section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """One section of the car's data as Tesla sent it (empty when not fetched)."""
+    section = data.get(name)
+    return section if isinstance(section, Mapping) else {}
 
 
 def granted(description: VehicleControlDescription, scopes: Collection[str]) -> bool:
@@ -527,15 +543,22 @@ def async_add_vehicle_controls[D: VehicleControlDescription](
         """Fittings (seats, sunroof, ...) are known from the car's first data answer."""
         remove: Callable[[], None] | None = None
         # Ask for the sections that tell the fittings until the controls exist.
-        unwant: Callable[[], None] | None = coordinator.async_want_endpoints(
-            frozenset().union(*(d.endpoints for d in optional))
-        )
+        needed = frozenset().union(*(d.endpoints | d.fitting_endpoints for d in optional))
+        unwant: Callable[[], None] | None = coordinator.async_want_endpoints(needed)
+        asked_at = time.time()
+        sections = needed - {LOCATION_ENDPOINT}
 
         @callback
         def _check() -> None:
             nonlocal remove, unwant
-            data = coordinator.data.data if coordinator.data else {}
+            snapshot = coordinator.data
+            data = snapshot.data if snapshot else {}
             if not data:
+                return
+            answered = snapshot is not None and (snapshot.data_time or 0.0) >= asked_at
+            if not answered and not sections <= data.keys():
+                # Data from before these sections were asked for: deciding now would leave out
+                # what the car has (a missing section reads as "not fitted").
                 return
             if remove is not None:
                 remove()
@@ -567,7 +590,7 @@ def async_add_vehicle_controls[D: VehicleControlDescription](
 
 
 def _battery(info: SiteInfo) -> bool:
-    return bool(site_components(info).get("battery"))
+    return info.has_battery
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,6 +22,7 @@ from .commands import (
     VehicleControlDescription,
     VehicleControlEntity,
     async_add_vehicle_controls,
+    car_config,
 )
 from .const import DOMAIN
 from .devices import TeslaFleetDirectConfigEntry
@@ -89,8 +90,8 @@ def _sunroof(state: str) -> Action:
 
 
 def _has_sunroof(data: Mapping[str, Any]) -> bool:
-    config = data.get("vehicle_config") or {}
-    return bool(config.get("sun_roof_installed"))
+    # vehicle_config.sun_roof_installed (as HA core teslemetry/cover.py checks it).
+    return car_config(data).has_sun_roof
 
 
 VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
@@ -144,7 +145,8 @@ VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
         key="sunroof",
         translation_key="sunroof",
         device_class=CoverDeviceClass.WINDOW,
-        endpoints=frozenset({"vehicle_state", "vehicle_config"}),
+        endpoints=frozenset({"vehicle_state"}),
+        fitting_endpoints=frozenset({"vehicle_config"}),
         is_closed_fn=lambda data: (
             None if (v := _closures(data).get("sun_roof_state")) is None else v == "closed"
         ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
@@ -17,13 +17,14 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOf
 from homeassistant.helpers.typing import StateType
 
 from .api.energy_data import LiveStatus, SiteInfo, WallConnector
-from .energy_coordinator import (
-    EnergySiteData,
-    TeslaEnergySiteCoordinator,
-    components,
-    wall_connector_dins,
-)
+from .commands import SCOPE_ENERGY_CMDS
+from .energy_coordinator import EnergySiteData, TeslaEnergySiteCoordinator, wall_connector_dins
 from .entity import TeslaEnergySiteEntity
+
+# A car's name on this account by VIN (None for a car the account does not have).
+type CarNames = Callable[[str], str | None]
+# What the Wall Connector vehicle sensor shows with no car plugged in (as teslemetry/sensor.py).
+NO_CAR = "disconnected"
 
 ISLAND_STATUSES = [
     "on_grid",
@@ -39,16 +40,40 @@ def _always(_info: SiteInfo) -> bool:
     return True
 
 
+# What the site has, from site_info.components, as Home Assistant's own Tesla integrations gate
+# their entities (home-assistant/core homeassistant/components/tesla_fleet/ and teslemetry/:
+# sensor.py, binary_sensor.py, switch.py, number.py, `components_*` checks).
+
+
 def _battery(info: SiteInfo) -> bool:
-    return bool(components(info).get("battery"))
+    return info.has_battery
 
 
 def _solar(info: SiteInfo) -> bool:
-    return bool(components(info).get("solar"))
+    return info.has_solar
 
 
 def _grid(info: SiteInfo) -> bool:
-    return bool(components(info).get("grid"))
+    return info.has_grid
+
+
+def _metered(info: SiteInfo) -> bool:
+    # A site of wall connectors alone measures no home load (nor a generator): its live status
+    # reports zeros there, which would read as real figures.
+    return info.has_load_meter
+
+
+def _storm_watch(info: SiteInfo) -> bool:
+    return info.storm_mode_capable
+
+
+# island_status -> grid up; `island_status_unknown` (a site without a gateway) is unknown.
+GRID_UP = {
+    "on_grid": True,
+    "off_grid": False,
+    "off_grid_intentional": False,
+    "off_grid_unintentional": False,
+}
 
 
 def _connector(live: LiveStatus, din: str) -> WallConnector | None:
@@ -66,6 +91,8 @@ class EnergySiteSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[EnergySiteData], StateType]
     exists_fn: Callable[[SiteInfo], bool] = _always
+    # Shows what an energy_cmds control also shows: disabled by default when that is granted.
+    mirrors_control: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,10 +134,10 @@ def _power(
 SITE_SENSORS: tuple[EnergySiteSensorDescription, ...] = (
     _power("solar_power", lambda d: d.live.solar_power, _solar),
     _power("battery_power", lambda d: d.live.battery_power, _battery),
-    _power("load_power", lambda d: d.live.load_power),
+    _power("load_power", lambda d: d.live.load_power, _metered),
     _power("grid_power", lambda d: d.live.grid_power, _grid),
     _power("grid_services_power", lambda d: d.live.grid_services_power, _battery, enabled=False),
-    _power("generator_power", lambda d: d.live.generator_power, enabled=False),
+    _power("generator_power", lambda d: d.live.generator_power, _metered, enabled=False),
     EnergySiteSensorDescription(
         key="percentage_charged",
         translation_key="percentage_charged",
@@ -159,6 +186,7 @@ SITE_SENSORS: tuple[EnergySiteSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         value_fn=lambda d: d.info.backup_reserve_percent,
         exists_fn=_battery,
+        mirrors_control=True,
     ),
     EnergySiteSensorDescription(
         key="operation_mode",
@@ -166,6 +194,25 @@ SITE_SENSORS: tuple[EnergySiteSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=OPERATION_MODES,
         value_fn=lambda d: _choice(d.info.default_real_mode, OPERATION_MODES),
+        exists_fn=_battery,
+        mirrors_control=True,
+    ),
+    # The reserve a virtual power plant programme keeps (HA core tesla_fleet/sensor.py and
+    # teslemetry/sensor.py ENERGY_INFO_DESCRIPTIONS).
+    EnergySiteSensorDescription(
+        key="vpp_backup_reserve",
+        translation_key="vpp_backup_reserve",
+        native_unit_of_measurement=PERCENTAGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.info.vpp_backup_reserve_percent,
+        exists_fn=_battery,
+    ),
+    # The gateway's firmware (site_info.version; a site without a gateway sends none).
+    EnergySiteSensorDescription(
+        key="version",
+        translation_key="version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.info.version,
         exists_fn=_battery,
     ),
 )
@@ -204,6 +251,20 @@ SITE_BINARY_SENSORS: tuple[EnergySiteBinarySensorDescription, ...] = (
         key="storm_mode_active",
         translation_key="storm_mode_active",
         value_fn=lambda d: d.live.storm_mode_active,
+        exists_fn=_storm_watch,
+    ),
+    EnergySiteBinarySensorDescription(
+        key="backup_capable",
+        translation_key="backup_capable",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.live.backup_capable,
+        exists_fn=_battery,
+    ),
+    EnergySiteBinarySensorDescription(
+        key="grid_services_enabled",
+        translation_key="grid_services_enabled",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda d: d.info.grid_services_enabled,
         exists_fn=_battery,
     ),
     EnergySiteBinarySensorDescription(
@@ -218,9 +279,7 @@ SITE_BINARY_SENSORS: tuple[EnergySiteBinarySensorDescription, ...] = (
         key="grid_status",
         translation_key="grid_status",
         device_class=BinarySensorDeviceClass.POWER,
-        value_fn=lambda d: (
-            None if d.live.island_status is None else d.live.island_status == "on_grid"
-        ),
+        value_fn=lambda d: GRID_UP.get(d.live.island_status or ""),
         exists_fn=_grid,
     ),
 )
@@ -230,6 +289,18 @@ class TeslaEnergySiteSensor(TeslaEnergySiteEntity, SensorEntity):
     """A sensor of an energy site."""
 
     entity_description: EnergySiteSensorDescription
+
+    def __init__(
+        self,
+        coordinator: TeslaEnergySiteCoordinator,
+        description: EnergySiteSensorDescription,
+        *,
+        scopes: Collection[str] = (),
+    ) -> None:
+        """Bind to the site; a mirror of a granted control starts disabled."""
+        super().__init__(coordinator, description)
+        if description.mirrors_control and SCOPE_ENERGY_CMDS in scopes:
+            self._attr_entity_registry_enabled_default = False
 
     @property
     def native_value(self) -> StateType:
@@ -261,9 +332,43 @@ class TeslaWallConnectorSensor(TeslaEnergySiteEntity, SensorEntity):
     @property
     def native_value(self) -> StateType:
         """The connector's value; unknown while the site does not report this connector."""
-        data = self.coordinator.data
-        connector = _connector(data.live, self.din) if data else None
+        connector = self._connector()
         return self.entity_description.value_fn(connector) if connector else None
+
+    def _connector(self) -> WallConnector | None:
+        data = self.coordinator.data
+        return _connector(data.live, self.din) if data else None
+
+
+WALL_CONNECTOR_VEHICLE = WallConnectorSensorDescription(
+    key="wall_connector_vehicle",
+    translation_key="wall_connector_vehicle",
+    value_fn=lambda wc: wc.vin,
+)
+
+
+class TeslaWallConnectorVehicleSensor(TeslaWallConnectorSensor):
+    """The car plugged into a wall connector: its name when it is one of the account's cars.
+
+    Tesla names it by VIN in live_status (`wall_connectors[].vin`, only while a car is plugged
+    in; home-assistant/core teslemetry/sensor.py `vin`).
+    """
+
+    def __init__(
+        self, coordinator: TeslaEnergySiteCoordinator, din: str, car_names: CarNames
+    ) -> None:
+        """Bind to the connector; `car_names` turns a VIN into the car's name."""
+        super().__init__(coordinator, WALL_CONNECTOR_VEHICLE, din)
+        self._car_names = car_names
+
+    @property
+    def native_value(self) -> StateType:
+        """The car's name (or VIN), `disconnected` without a car."""
+        if (connector := self._connector()) is None:
+            return None
+        if not connector.vin:
+            return NO_CAR
+        return self._car_names(connector.vin) or connector.vin
 
 
 class TeslaEnergySiteBinarySensor(TeslaEnergySiteEntity, BinarySensorEntity):
@@ -278,26 +383,34 @@ class TeslaEnergySiteBinarySensor(TeslaEnergySiteEntity, BinarySensorEntity):
         return self.entity_description.value_fn(data) if data else None
 
 
+def _no_names(_vin: str) -> str | None:
+    return None
+
+
 def energy_site_sensors(
     coordinators: Iterable[TeslaEnergySiteCoordinator],
+    *,
+    scopes: Collection[str] = (),
+    car_names: CarNames = _no_names,
 ) -> list[SensorEntity]:
     """The sensors of these sites: only what each site's components make meaningful."""
     entities: list[SensorEntity] = []
     for coordinator in coordinators:
         info = coordinator.data.info if coordinator.data else None
         entities.extend(
-            TeslaEnergySiteSensor(coordinator, description)
+            TeslaEnergySiteSensor(coordinator, description, scopes=scopes)
             for description in SITE_SENSORS
             if info is None or description.exists_fn(info)
         )
         dins = list(wall_connector_dins(info))
         if coordinator.data:
             dins += [wc.din for wc in coordinator.data.live.wall_connectors if wc.din]
-        entities.extend(
-            TeslaWallConnectorSensor(coordinator, description, din)
-            for din in dict.fromkeys(dins)
-            for description in WALL_CONNECTOR_SENSORS
-        )
+        for din in dict.fromkeys(dins):
+            entities.extend(
+                TeslaWallConnectorSensor(coordinator, description, din)
+                for description in WALL_CONNECTOR_SENSORS
+            )
+            entities.append(TeslaWallConnectorVehicleSensor(coordinator, din, car_names))
     return entities
 
 

@@ -32,6 +32,16 @@ class VehicleLockDescription(VehicleControlDescription, LockEntityDescription):
     is_locked_fn: Callable[[Any], bool | None]
     lock: tuple[str, Any] | None  # command, value shown afterwards
     unlock: tuple[str, Any]
+    # Whether there is anything to lock right now (None: always).
+    applies_fn: Callable[[VehicleLock], bool] | None = None
+
+
+def _cable_in(entity: VehicleLock) -> bool:
+    """A cable is plugged in (Tesla: conn_charge_cable "<invalid>" and Disconnected without)."""
+    cable = entity.field("charge_state", "conn_charge_cable")
+    if isinstance(cable, str):
+        return cable not in ("", "<invalid>")
+    return entity.field("charge_state", "charging_state") not in (None, "Disconnected")
 
 
 VEHICLE_LOCKS: tuple[VehicleLockDescription, ...] = (
@@ -56,6 +66,9 @@ VEHICLE_LOCKS: tuple[VehicleLockDescription, ...] = (
         # Opening the charge port door is how Tesla releases the latch.
         lock=None,
         unlock=("charge_port_door_open", "Disengaged"),
+        # Without a cable the latch holds nothing: shown unavailable, not "unlocked" (which
+        # Home Assistant's overview would count as an unlocked lock).
+        applies_fn=_cable_in,
     ),
 )
 
@@ -77,6 +90,12 @@ class VehicleLock(VehicleControlEntity, LockEntity):
     def _update_attrs(self) -> None:
         desc = self.entity_description
         self._attr_is_locked = desc.is_locked_fn(self.field(desc.section, desc.field))
+
+    @property
+    def available(self) -> bool:
+        """Available while the data is fresh and there is something to lock."""
+        applies = self.entity_description.applies_fn
+        return super().available and (applies is None or applies(self))
 
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock (where Tesla can)."""

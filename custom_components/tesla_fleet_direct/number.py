@@ -199,6 +199,8 @@ ENERGY_NUMBERS: tuple[EnergyNumberDescription, ...] = (
         value_fn=lambda info: info.off_grid_vehicle_charging_reserve_percent,
         field="off_grid_vehicle_charging_reserve_percent",
         send_fn=lambda api, v: api.off_grid_vehicle_charging_reserve(v),
+        # HA core tesla_fleet/number.py: requires off_grid_vehicle_charging_reserve_supported.
+        exists_fn=lambda info: info.off_grid_vehicle_charging_reserve_supported,
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Selects: seat heaters (each seat the car has), steering-wheel heat level, climate keeper."""
+"""Selects: seat heaters and coolers (each seat the car has), steering-wheel heat, climate keeper."""
 
 from __future__ import annotations
 
@@ -20,29 +20,59 @@ from .commands import (
     VehicleControlEntity,
     async_add_energy_controls,
     async_add_vehicle_controls,
+    car_config,
+    car_section,
 )
 from .devices import TeslaFleetDirectConfigEntry
-from .energy_coordinator import components as site_components
 
 PARALLEL_UPDATES = 0
 
 HEAT_LEVELS = ("off", "low", "medium", "high")  # Tesla's levels 0-3, in order
-# Tesla's three wheel heat levels as REST numbers them (HA core tesla_fleet/select.py).
+# The wheel has three levels, sent as 0, 1, 2 (HA core tesla_fleet/select.py; python-tesla-
+# fleet-api StwHeatLevels); some cars read high back as 3, the older REST spelling.
 WHEEL_LEVELS = {"off": 0, "low": 1, "high": 2}
 KEEPER_MODES = ("off", "keep", "dog", "camp")  # Tesla's climate_keeper_mode 0-3
+CONFIG = frozenset({"vehicle_config"})
 
 
-def _config(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    value = data.get("vehicle_config")
-    return value if isinstance(value, Mapping) else {}
+def _heat_level(value: Any) -> str | None:
+    """A seat's level; anything above Tesla's highest reads as high rather than unknown."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return None
+    return HEAT_LEVELS[min(value, len(HEAT_LEVELS) - 1)]
 
 
-def _has_rear_heaters(data: Mapping[str, Any]) -> bool:
-    return bool(_config(data).get("rear_seat_heaters"))
+def _wheel_level(value: Any) -> str | None:
+    """The wheel's level; 3 (and above) is high."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return None
+    return "off" if value == 0 else "low" if value == 1 else "high"
 
 
-def _has_third_row(data: Mapping[str, Any]) -> bool:
-    return _config(data).get("third_row_seats") not in (None, "None", "<invalid>")
+# Which seats a car has heaters (or coolers) in, from vehicle_config, as HA core's teslemetry
+# select.py decides (`rear_seat_heaters`: 0 none, 1 a heated rear bench, 2 outer rear seats
+# only, 3 Model X with heated third row; `third_row_seats` "None" without one).
+
+
+def _front(_data: Mapping[str, Any]) -> bool:
+    return True
+
+
+def _rear_outer(data: Mapping[str, Any]) -> bool:
+    return bool(car_config(data).rear_seat_heaters)
+
+
+def _rear_center(data: Mapping[str, Any]) -> bool:
+    return car_config(data).rear_seat_heaters in (1, 3)
+
+
+def _third_row(data: Mapping[str, Any]) -> bool:
+    config = car_config(data)
+    return config.rear_seat_heaters == 3 and config.has_third_row
+
+
+def _seat_cooling(data: Mapping[str, Any]) -> bool:
+    return car_config(data).has_seat_cooling is True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,48 +87,81 @@ class VehicleSelectDescription(VehicleControlDescription, SelectEntityDescriptio
     needs_climate: bool = False
 
 
+def _fitted(
+    field: str, fitted: Callable[[Mapping[str, Any]], bool]
+) -> Callable[[Mapping[str, Any]], bool]:
+    """The car reports the seat's field and its configuration says the seat has it."""
+    return lambda data: field in car_section(data, "climate_state") and fitted(data)
+
+
 def _seat(
-    key: str, field: str, position: int, exists: Callable[[Mapping[str, Any]], bool]
+    key: str, field: str, position: int, fitted: Callable[[Mapping[str, Any]], bool]
 ) -> VehicleSelectDescription:
     return VehicleSelectDescription(
         key=key,
         translation_key=key,
-        endpoints=frozenset({"climate_state", "vehicle_config"}),
+        endpoints=frozenset({"climate_state"}),
+        fitting_endpoints=CONFIG,
         options=list(HEAT_LEVELS),
         field=field,
-        option_fn=lambda v: HEAT_LEVELS[v] if isinstance(v, int) and 0 <= v < 4 else None,
+        option_fn=_heat_level,
         command_fn=lambda option: (
             "remote_seat_heater_request",
             {"seat_position": position, "level": HEAT_LEVELS.index(option)},
             HEAT_LEVELS.index(option),
         ),
         needs_climate=True,
-        exists_fn=lambda data: field in (data.get("climate_state") or {}) and exists(data),
+        exists_fn=_fitted(field, fitted),
+    )
+
+
+def _cooler(key: str, field: str, position: int) -> VehicleSelectDescription:
+    # remote_seat_cooler_request: front seats 1 (left) and 2 (right), levels 0-3; the state is
+    # climate_state.seat_fan_front_* (HA core teslemetry/select.py).
+    return VehicleSelectDescription(
+        key=key,
+        translation_key=key,
+        endpoints=frozenset({"climate_state"}),
+        fitting_endpoints=CONFIG,
+        options=list(HEAT_LEVELS),
+        field=field,
+        option_fn=_heat_level,
+        command_fn=lambda option: (
+            "remote_seat_cooler_request",
+            {"seat_position": position, "seat_cooler_level": HEAT_LEVELS.index(option)},
+            HEAT_LEVELS.index(option),
+        ),
+        needs_climate=True,
+        exists_fn=_fitted(field, _seat_cooling),
     )
 
 
 VEHICLE_SELECTS: tuple[VehicleSelectDescription, ...] = (
-    _seat("seat_heater_left", "seat_heater_left", 0, lambda _: True),
-    _seat("seat_heater_right", "seat_heater_right", 1, lambda _: True),
-    _seat("seat_heater_rear_left", "seat_heater_rear_left", 2, _has_rear_heaters),
-    _seat("seat_heater_rear_center", "seat_heater_rear_center", 4, _has_rear_heaters),
-    _seat("seat_heater_rear_right", "seat_heater_rear_right", 5, _has_rear_heaters),
-    _seat("seat_heater_third_row_left", "seat_heater_third_row_left", 7, _has_third_row),
-    _seat("seat_heater_third_row_right", "seat_heater_third_row_right", 8, _has_third_row),
+    _seat("seat_heater_left", "seat_heater_left", 0, _front),
+    _seat("seat_heater_right", "seat_heater_right", 1, _front),
+    _seat("seat_heater_rear_left", "seat_heater_rear_left", 2, _rear_outer),
+    _seat("seat_heater_rear_center", "seat_heater_rear_center", 4, _rear_center),
+    _seat("seat_heater_rear_right", "seat_heater_rear_right", 5, _rear_outer),
+    _seat("seat_heater_third_row_left", "seat_heater_third_row_left", 7, _third_row),
+    _seat("seat_heater_third_row_right", "seat_heater_third_row_right", 8, _third_row),
+    _cooler("seat_cooler_left", "seat_fan_front_left", 1),
+    _cooler("seat_cooler_right", "seat_fan_front_right", 2),
     VehicleSelectDescription(
         key="steering_wheel_heat_level",
         translation_key="steering_wheel_heat_level",
         endpoints=frozenset({"climate_state"}),
         options=list(WHEEL_LEVELS),
         field="steering_wheel_heat_level",
-        option_fn=lambda v: next((k for k, n in WHEEL_LEVELS.items() if n == v), None),
+        option_fn=_wheel_level,
         command_fn=lambda option: (
             "remote_steering_wheel_heat_level_request",
             {"level": WHEEL_LEVELS[option]},
             WHEEL_LEVELS[option],
         ),
         needs_climate=True,
-        exists_fn=lambda data: "steering_wheel_heat_level" in (data.get("climate_state") or {}),
+        # Cars with a heated wheel but no levels (the 2015 Model S, the 2022 Model X) send only
+        # the on/off `steering_wheel_heater`.
+        exists_fn=lambda data: "steering_wheel_heat_level" in car_section(data, "climate_state"),
     ),
     VehicleSelectDescription(
         key="climate_keeper_mode",
@@ -152,8 +215,7 @@ class VehicleSelect(VehicleControlEntity, SelectEntity):
 
 
 def _solar_and_battery(info: SiteInfo) -> bool:
-    parts = site_components(info)
-    return bool(parts.get("battery")) and bool(parts.get("solar"))
+    return info.has_battery and info.has_solar
 
 
 @dataclass(frozen=True, kw_only=True)

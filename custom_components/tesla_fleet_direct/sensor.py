@@ -33,7 +33,9 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .api.accounting import COUNTED_CATEGORIES
-from .const import DOMAIN
+from .api.vehicle_data import ChargingState, VehicleStateSection, charging_state
+from .commands import CHARGING_SCOPES
+from .const import DOMAIN, LOGGER
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_entities import energy_site_sensors
@@ -56,6 +58,9 @@ class TeslaVehicleSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[VehicleSnapshot], SensorValue]
     # Created only when the user granted the location scope.
     needs_location: bool = False
+    # The scopes of a control that shows the same thing (e.g. the charge limit number): when
+    # one is granted, this read-only mirror starts disabled so the value is not shown twice.
+    mirror_of: frozenset[str] = frozenset()
 
 
 def _field(section: str, key: str) -> Callable[[VehicleSnapshot], SensorValue]:
@@ -68,15 +73,40 @@ def _field(section: str, key: str) -> Callable[[VehicleSnapshot], SensorValue]:
     return read
 
 
-def _lower(section: str, key: str) -> Callable[[VehicleSnapshot], SensorValue]:
-    """Read an enum-like field in the lower case HA's enum sensors use."""
-    read = _field(section, key)
+# Tesla's charging_state -> the sensor's option (HA core tesla_fleet/sensor.py CHARGE_STATES).
+CHARGING_OPTIONS: Mapping[ChargingState, str] = {
+    ChargingState.STARTING: "starting",
+    ChargingState.CHARGING: "charging",
+    ChargingState.STOPPED: "stopped",
+    ChargingState.COMPLETE: "complete",
+    ChargingState.DISCONNECTED: "disconnected",
+    ChargingState.NO_POWER: "no_power",
+}
+# charging_state values Tesla sent that we do not know yet, each logged once.
+_UNKNOWN_CHARGING_STATES: set[str] = set()
 
-    def lower(snapshot: VehicleSnapshot) -> SensorValue:
-        value = read(snapshot)
-        return value.lower() if isinstance(value, str) else None
 
-    return lower
+def _charging_state(snapshot: VehicleSnapshot) -> SensorValue:
+    """Tesla's charging state as an option; a value Tesla adds later reads as unknown."""
+    value = snapshot.value("charge_state", "charging_state")
+    if (state := charging_state(value)) is not None:
+        return CHARGING_OPTIONS[state]
+    if isinstance(value, str) and value not in _UNKNOWN_CHARGING_STATES:
+        _UNKNOWN_CHARGING_STATES.add(value)
+        LOGGER.warning("Tesla sent a charging state this version does not know: %s", value)
+    return None
+
+
+def _tyre_pressure(wheel: str) -> Callable[[VehicleSnapshot], SensorValue]:
+    """A wheel's pressure; a sensor that has not reported (0.0 or null) is unknown."""
+
+    def read(snapshot: VehicleSnapshot) -> SensorValue:
+        section = snapshot.data.get("vehicle_state")
+        if not isinstance(section, Mapping):
+            return None
+        return VehicleStateSection.parse(section).tpms_pressure(wheel)
+
+    return read
 
 
 def _time_to_full(snapshot: VehicleSnapshot) -> SensorValue:
@@ -163,9 +193,9 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="charging_state",
         translation_key="charging_state",
         endpoints=CHARGE,
-        value_fn=_lower("charge_state", "charging_state"),
+        value_fn=_charging_state,
         device_class=SensorDeviceClass.ENUM,
-        options=["starting", "charging", "stopped", "complete", "disconnected", "no_power"],
+        options=list(CHARGING_OPTIONS.values()),
     ),
     TeslaVehicleSensorEntityDescription(
         key="charger_power",
@@ -234,6 +264,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         entity_category=EntityCategory.DIAGNOSTIC,
+        mirror_of=CHARGING_SCOPES,
     ),
     TeslaVehicleSensorEntityDescription(
         key="conn_charge_cable",
@@ -335,7 +366,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
             key=f"tpms_pressure_{corner}",
             translation_key=f"tpms_pressure_{corner}",
             endpoints=VEHICLE,
-            value_fn=_field("vehicle_state", f"tpms_pressure_{corner}"),
+            value_fn=_tyre_pressure(corner),
             device_class=SensorDeviceClass.PRESSURE,
             state_class=SensorStateClass.MEASUREMENT,
             native_unit_of_measurement=UnitOfPressure.BAR,
@@ -357,6 +388,17 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         translation_key="active_route_destination",
         endpoints=ROUTE,
         value_fn=_field("drive_state", "active_route_destination"),
+        needs_location=True,
+    ),
+    TeslaVehicleSensorEntityDescription(
+        key="active_route_miles_to_arrival",
+        translation_key="active_route_miles_to_arrival",
+        endpoints=ROUTE,
+        value_fn=_field("drive_state", "active_route_miles_to_arrival"),
+        device_class=SensorDeviceClass.DISTANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfLength.MILES,
+        suggested_display_precision=1,
         needs_location=True,
     ),
     TeslaVehicleSensorEntityDescription(
@@ -402,8 +444,10 @@ class TeslaVehicleSensor(TeslaRememberingVehicleEntity, RestoreSensor):
         coordinator: TeslaVehicleCoordinator,
         description: TeslaVehicleSensorEntityDescription,
     ) -> None:
-        """Bind to the car."""
+        """Bind to the car; a mirror of a control the user may use starts disabled."""
         super().__init__(coordinator, description, endpoints=description.endpoints)
+        if not description.mirror_of.isdisjoint(coordinator.scopes):
+            self._attr_entity_registry_enabled_default = False
 
     def _update_from(self, snapshot: VehicleSnapshot) -> None:
         self._attr_native_value = self.entity_description.value_fn(snapshot)
@@ -528,9 +572,16 @@ async def async_setup_entry(
 
     async_listen_vehicles(hass, entry, add_vehicle)
 
+    def car_name(vin: str) -> str | None:
+        car = entry.runtime_data.vehicles.coordinators.get(vin)
+        name = car.device_info.get("name") if car is not None else None
+        return name if isinstance(name, str) else None
+
     @callback
     def add_site(coordinator: TeslaEnergySiteCoordinator) -> None:
-        async_add_entities(energy_site_sensors([coordinator]))
+        async_add_entities(
+            energy_site_sensors([coordinator], scopes=entry.runtime_data.scopes, car_names=car_name)
+        )
 
     async_listen_energy_sites(hass, entry, add_site)
     async_add_entities(TeslaCostMeterSensor(entry, d) for d in COST_METER_SENSORS)

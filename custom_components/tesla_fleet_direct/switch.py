@@ -21,6 +21,7 @@ from .commands import (
     VehicleControlEntity,
     async_add_energy_controls,
     async_add_vehicle_controls,
+    car_section,
 )
 from .devices import TeslaFleetDirectConfigEntry
 
@@ -65,8 +66,11 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         section="vehicle_state",
         field="sentry_mode",
         command_fn=_on("set_sentry_mode"),
+        # Cars without cameras (the 2015 Model S) send neither sentry_mode nor
+        # sentry_mode_available (tests/fixtures/real/models_2015_teslatte_*.json).
         exists_fn=lambda data: (
-            (data.get("vehicle_state") or {}).get("sentry_mode_available") is not False
+            "sentry_mode" in (state := car_section(data, "vehicle_state"))
+            and state.get("sentry_mode_available") is not False
         ),
     ),
     VehicleSwitchDescription(
@@ -176,6 +180,8 @@ ENERGY_SWITCHES: tuple[EnergySwitchDescription, ...] = (
         is_on_fn=lambda info: info.storm_mode_enabled,
         shown_fn=lambda on: {"storm_mode_enabled": on},
         send_fn=lambda api, on: api.storm_mode(on),
+        # Only sites that offer Storm Watch (HA core tesla_fleet/switch.py storm_mode_capable).
+        exists_fn=lambda info: info.storm_mode_capable,
     ),
     EnergySwitchDescription(
         key="allow_charging_from_grid",
@@ -190,6 +196,9 @@ ENERGY_SWITCHES: tuple[EnergySwitchDescription, ...] = (
         send_fn=lambda api, on: api.grid_import_export(
             disallow_charge_from_grid_with_solar_installed=not on
         ),
+        # The setting is about charging the Powerwall from the grid when solar could do it
+        # (HA core tesla_fleet/switch.py: battery and solar).
+        exists_fn=lambda info: info.has_battery and info.has_solar,
     ),
 )
 

@@ -101,6 +101,7 @@ class SiteInfo:
     customer_preferred_export_rule: str | None
     disallow_charge_from_grid_with_solar_installed: bool | None
     off_grid_vehicle_charging_reserve_percent: float | None
+    vpp_backup_reserve_percent: float | None
     installation_date: str | None
     installation_time_zone: str | None
     version: str | None
@@ -109,6 +110,43 @@ class SiteInfo:
     nameplate_energy: float | None
     components: Mapping[str, Any]
     raw: Mapping[str, Any] = field(repr=False)
+
+    # What the site has and can do, from `components` (a flag Tesla leaves out reads False).
+
+    @property
+    def has_battery(self) -> bool:
+        """Powerwalls (and the gateway that comes with them)."""
+        return opt_bool(self.components, "battery") is True
+
+    @property
+    def has_solar(self) -> bool:
+        """Solar panels."""
+        return opt_bool(self.components, "solar") is True
+
+    @property
+    def has_grid(self) -> bool:
+        """A grid connection the site measures."""
+        return opt_bool(self.components, "grid") is True
+
+    @property
+    def has_load_meter(self) -> bool:
+        """A meter for the home's use (a site of wall connectors alone has none)."""
+        return opt_bool(self.components, "load_meter") is True
+
+    @property
+    def storm_mode_capable(self) -> bool:
+        """Storm Watch is offered."""
+        return opt_bool(self.components, "storm_mode_capable") is True
+
+    @property
+    def off_grid_vehicle_charging_reserve_supported(self) -> bool:
+        """The reserve kept for charging cars during an outage can be set."""
+        return opt_bool(self.components, "off_grid_vehicle_charging_reserve_supported") is True
+
+    @property
+    def grid_services_enabled(self) -> bool | None:
+        """Whether the site takes part in grid services (a virtual power plant)."""
+        return opt_bool(self.components, "grid_services_enabled")
 
     @classmethod
     def parse(cls, response: Any, *, path: str) -> SiteInfo:
@@ -131,6 +169,7 @@ class SiteInfo:
             off_grid_vehicle_charging_reserve_percent=opt_float(
                 response, "off_grid_vehicle_charging_reserve_percent"
             ),
+            vpp_backup_reserve_percent=opt_float(response, "vpp_backup_reserve_percent"),
             installation_date=opt_str(response, "installation_date"),
             installation_time_zone=opt_str(response, "installation_time_zone"),
             version=opt_str(response, "version"),

@@ -31,6 +31,26 @@ class Section(StrEnum):
     PRECONDITIONING_SCHEDULE_DATA = "preconditioning_schedule_data"
 
 
+class ChargingState(StrEnum):
+    """`charge_state.charging_state`: every value Tesla sends (HA core tesla_fleet/sensor.py
+    CHARGE_STATES; tests/fixtures/real/README.md)."""
+
+    DISCONNECTED = "Disconnected"
+    NO_POWER = "NoPower"  # plugged in, but the charger gives nothing (power cut, tripped)
+    STARTING = "Starting"
+    CHARGING = "Charging"
+    COMPLETE = "Complete"
+    STOPPED = "Stopped"
+
+
+def charging_state(value: object) -> ChargingState | None:
+    """Tesla's text as a `ChargingState`; None when missing or a value Tesla may add later."""
+    try:
+        return ChargingState(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 _READERS = {
     "float | None": opt_float,
     "int | None": opt_int,
@@ -45,6 +65,8 @@ class _SectionData:
 
     raw: Mapping[str, Any] = field(repr=False)
     timestamp: int | None = None  # milliseconds since the epoch, as Tesla sends it
+    # Fields where Tesla sends 0 for "no reading" (a value that cannot be real), read as None.
+    ZERO_IS_NO_READING: ClassVar[frozenset[str]] = frozenset()
 
     def get(self, key: str, default: Any = None) -> Any:
         """Any field by Tesla's name, typed or not."""
@@ -61,7 +83,10 @@ class _SectionData:
             reader = _READERS.get(str(item.type))
             if reader is None:  # pragma: no cover - guarded by a test over all sections
                 raise TypeError(f"{cls.__name__}.{item.name}: unsupported type {item.type}")
-            values[item.name] = reader(obj, item.name)
+            value = reader(obj, item.name)
+            if value == 0 and item.name in cls.ZERO_IS_NO_READING:
+                value = None
+            values[item.name] = value
         return cls(raw=obj, **values)
 
 
@@ -101,7 +126,13 @@ class ChargeState(_SectionData):
     scheduled_departure_time_minutes: int | None = None
     preconditioning_enabled: bool | None = None
     off_peak_charging_enabled: bool | None = None
+    trip_charging: bool | None = None
     battery_heater_on: bool | None = None
+
+    @property
+    def state(self) -> ChargingState | None:
+        """`charging_state` as a `ChargingState` (None when missing or not one we know)."""
+        return charging_state(self.charging_state)
 
     @property
     def max_charging_amps(self) -> int | None:
@@ -127,6 +158,8 @@ class ClimateState(_SectionData):
     defrost_mode: int | None = None
     fan_status: int | None = None
     climate_keeper_mode: str | None = None
+    allow_cabin_overheat_protection: bool | None = None
+    supports_fan_only_cabin_overheat_protection: bool | None = None
     cabin_overheat_protection: str | None = None
     cabin_overheat_protection_actively_cooling: bool | None = None
     cop_activation_temperature: str | None = None
@@ -217,6 +250,17 @@ class VehicleStateSection(_SectionData):
     tpms_pressure_rl: float | None = None
     tpms_pressure_rr: float | None = None
 
+    # A wheel whose sensor has not reported reads 0.0 (no tyre is at 0 bar while the car reads
+    # the others); older cars send null instead (models_2015_teslatte_*.json).
+    ZERO_IS_NO_READING = frozenset(
+        {"tpms_pressure_fl", "tpms_pressure_fr", "tpms_pressure_rl", "tpms_pressure_rr"}
+    )
+
+    def tpms_pressure(self, wheel: str) -> float | None:
+        """One wheel's pressure in bar (`fl`, `fr`, `rl`, `rr`); None without a reading."""
+        value: float | None = getattr(self, f"tpms_pressure_{wheel}")
+        return value
+
     @property
     def media_info(self) -> Mapping[str, Any]:
         """The nested `media_info` object (empty when absent)."""
@@ -244,6 +288,7 @@ class VehicleConfig(_SectionData):
     charge_port_type: str | None = None
     can_actuate_trunks: bool | None = None
     can_accept_navigation_requests: bool | None = None
+    cop_user_set_temp_supported: bool | None = None
     has_seat_cooling: bool | None = None
     motorized_charge_port: bool | None = None
     plg: bool | None = None
@@ -252,6 +297,24 @@ class VehicleConfig(_SectionData):
     sun_roof_installed: int | None = None
     third_row_seats: str | None = None
     eu_vehicle: bool | None = None
+
+    @property
+    def has_sun_roof(self) -> bool:
+        """Whether a sunroof is fitted.
+
+        Tesla sends `sun_roof_installed` as null or 0 (none), 1 or 2 (the kind of roof), and
+        some answers `true` (tests/fixtures/real: models_2015_teslatte_*, models_2020_timdorr,
+        modelx_2022_timdorr, model3_ha_teslemetry).
+        """
+        value = self.raw.get("sun_roof_installed")
+        if isinstance(value, bool):
+            return value
+        return isinstance(value, int | float) and value > 0
+
+    @property
+    def has_third_row(self) -> bool:
+        """Whether a third seat row is fitted (Tesla sends the string "None" when not)."""
+        return self.third_row_seats not in (None, "", "None", "<invalid>")
 
 
 @dataclass(frozen=True, slots=True)
