@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
+import time
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -15,15 +17,18 @@ import pytest
 
 from custom_components.tesla_fleet_direct.api import TeslaFleetClient
 from custom_components.tesla_fleet_direct.commands import (
+    COMMANDERS,
+    ONLINE_TRUST_S,
     CarIdentity,
     ClientCommandApi,
     VehicleCommander,
 )
 from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.devices import vehicle_fleet
 from custom_components.tesla_fleet_direct.polling import RateLimitGate
 from fleet_emulator import Emulator
 
-from .common import async_setup_domain
+from .common import async_setup_domain, create_entry
 from .vehicle_helpers import ALL_SCOPES, M3, MintedTokens, make_rig, tick
 
 MY = "7SAYGDEE0PA000002"  # signing required
@@ -240,3 +245,133 @@ async def test_after_a_429_nothing_is_sent_until_retry_after(
     freezer.tick(timedelta(seconds=11))
     await commander.async_send("honk_horn")
     assert emulator.vehicle(M3).horn_honks == 1
+
+
+# --- as fast as the car allows: no state check for a car believed online ---------------------
+
+
+def believed_online_for(seconds: float) -> Callable[[], float]:
+    """The polls vouch for the car being online for `seconds` from now."""
+    until = time.time() + seconds
+    return lambda: until
+
+
+async def test_car_believed_online_gets_the_command_as_its_only_request(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.vehicle(M3).locked = True
+    commander = commander_for(hass, client, online_until=believed_online_for(120))
+    emulator.ledger.clear()
+    await commander.async_send("door_unlock")
+    assert emulator.vehicle(M3).locked is False
+    assert [(e.method, e.path) for e in emulator.ledger.entries] == [
+        ("POST", f"/na/api/1/vehicles/{M3}/command/door_unlock")
+    ]
+
+
+async def test_car_that_fell_asleep_since_it_was_seen_is_woken_after_the_408(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    """The guess was wrong: the 408 leads to the state check and one wake, then the retry."""
+    commander = commander_for(hass, client, online_until=believed_online_for(120))
+    emulator.clock.advance(16 * 60)
+    assert emulator.vehicle(M3).state == "asleep"
+    emulator.ledger.clear()
+    await commander.async_send("set_sentry_mode", {"on": True})
+    assert emulator.vehicle(M3).sentry_mode is True
+    assert wakes(emulator) == 1
+    paths = [e.path for e in emulator.ledger.entries]
+    assert paths[0].endswith(f"/vehicles/{M3}/command/set_sentry_mode")
+    assert paths[1].endswith(f"/vehicles/{M3}")  # the state check before waking
+    assert len(command_posts(emulator, M3, "set_sentry_mode")) == 2
+
+
+async def test_408_to_a_car_that_is_online_is_retried_without_a_wake(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    commander = commander_for(hass, client, online_until=believed_online_for(120))
+    emulator.faults.inject(f"*/vehicles/{M3}/command/flash_lights", 408)
+    await commander.async_send("flash_lights")
+    assert emulator.vehicle(M3).light_flashes == 1
+    assert wakes(emulator) == 0
+    assert len(command_posts(emulator, M3, "flash_lights")) == 2
+
+
+async def test_car_not_vouched_for_is_checked_first(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    """The polls found it asleep (or looked too long ago): the free state check comes first."""
+    commander = commander_for(hass, client, online_until=lambda: None)
+    emulator.ledger.clear()
+    await commander.async_send("flash_lights")
+    paths = [e.path for e in emulator.ledger.entries]
+    assert paths[0].endswith(f"/vehicles/{M3}")
+    assert paths[-1].endswith("/command/flash_lights")
+    assert wakes(emulator) == 0
+
+
+async def test_a_car_that_just_answered_is_sent_the_next_command_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    emulator: Emulator,
+    client: TeslaFleetClient,
+) -> None:
+    commander = commander_for(hass, client)  # no polls vouching for it
+    await commander.async_send("flash_lights")  # state check, then the command
+    freezer.tick(timedelta(seconds=ONLINE_TRUST_S))
+    emulator.ledger.clear()
+    await commander.async_send("honk_horn")
+    assert [e.path for e in emulator.ledger.entries] == [
+        f"/na/api/1/vehicles/{M3}/command/honk_horn"
+    ]
+    freezer.tick(timedelta(seconds=ONLINE_TRUST_S + 1))
+    emulator.ledger.clear()
+    await commander.async_send("honk_horn")
+    assert emulator.ledger.entries[0].path.endswith(f"/vehicles/{M3}")
+
+
+async def test_the_polls_vouch_for_an_online_car_until_their_next_look_is_due(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    entry = create_entry(hass, emulator)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    commander = hass.data[COMMANDERS][(entry.entry_id, M3)]
+    coordinator = vehicle_fleet(entry).coordinators[M3]
+    assert coordinator.data.online
+    assert coordinator.update_interval is not None
+    assert commander.believed_online()
+    # No timer fired: the coordinator has not looked again.
+    freezer.tick(coordinator.update_interval + timedelta(seconds=ONLINE_TRUST_S))
+    assert commander.believed_online()
+    freezer.tick(timedelta(seconds=1))
+    assert not commander.believed_online()
+    # Its next look finds the car asleep: no longer vouched for, whenever the press comes.
+    emulator.clock.advance(16 * 60)
+    await coordinator.async_refresh()
+    assert coordinator.data.state == "asleep"
+    assert not commander.believed_online()
+
+
+def door_state(hass: HomeAssistant) -> str | None:
+    state = hass.states.get("lock.red_pearl_doors")
+    return state.state if state is not None else None
+
+
+async def test_pressing_a_control_of_an_awake_car_sends_just_the_command(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """The dashboard's door lock: one request before the confirming read, no state check."""
+    entry = create_entry(hass, emulator)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert door_state(hass) == "locked"
+    before = len(emulator.ledger.entries)
+    await hass.services.async_call(
+        "lock", "unlock", {"entity_id": "lock.red_pearl_doors"}, blocking=True
+    )
+    assert door_state(hass) == "unlocked"
+    sent = [(e.method, e.path) for e in emulator.ledger.entries[before:]]
+    assert sent[0] == ("POST", f"/na/api/1/vehicles/{M3}/command/door_unlock")
+    # After it only the confirming data read: no state check, no wake.
+    assert all(path.endswith("/vehicle_data") for _, path in sent[1:]), sent

@@ -9,6 +9,7 @@ import html
 from pathlib import Path
 import re
 from typing import Any
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -18,6 +19,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.config_entry_oauth2_flow import LocalOAuth2Implementation
 import jwt
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
@@ -27,6 +29,12 @@ from custom_components.tesla_fleet_direct import config_flow
 from custom_components.tesla_fleet_direct.app_key import async_get_app_key
 from custom_components.tesla_fleet_direct.application_credentials import DATA_AUTHORIZE_URL
 from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.endpoints import (
+    DATA_ENDPOINTS,
+    TESLA_ENDPOINTS,
+    AuthUrls,
+    get_endpoints,
+)
 from custom_components.tesla_fleet_direct.signing_setup import PartnerRegistrationError
 from custom_components.tesla_fleet_direct.token import token_scopes
 from fleet_emulator import Emulator
@@ -690,3 +698,81 @@ async def test_open_source_app_cannot_register(hass: HomeAssistant, emulator: Em
     with pytest.raises(PartnerRegistrationError) as err:
         await flow.async_register_app_domain("tesla.example.com")
     assert err.value.status is None
+
+
+def test_china_signs_in_on_tesla_cn() -> None:
+    """Tesla's China accounts: auth.tesla.cn and the China Fleet API host (fleet-api.md)."""
+    china = TESLA_ENDPOINTS.auth_for("cn")
+    assert china is not None
+    assert china.authorize_url == "https://auth.tesla.cn/oauth2/v3/authorize"
+    assert china.token_url == "https://auth.tesla.cn/oauth2/v3/token"
+    assert TESLA_ENDPOINTS.token_url_for("cn") == china.token_url
+    assert TESLA_ENDPOINTS.base_url("cn") == "https://fleet-api.prd.cn.vn.cloud.tesla.cn"
+    # The other regions sign in on the global hosts and are found after sign-in.
+    assert TESLA_ENDPOINTS.auth_for("na") is None
+    assert TESLA_ENDPOINTS.auth_for("eu") is None
+    assert TESLA_ENDPOINTS.token_url_for("eu") == TESLA_ENDPOINTS.token_url
+
+
+async def test_china_account_sign_in_and_refresh(
+    hass: HomeAssistant, emulator: Emulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Choosing China: Tesla China's sign-in page, its token host with China's audience (for
+    the code and every refresh), and an entry served by the China Fleet API host."""
+    emulator.world.accounts["owner"] = replace(emulator.world.accounts["owner"], region="cn")
+    await async_setup_domain(hass, emulator)
+    # China's real authorize page, and a token URL that tells China's exchanges apart (the
+    # emulator has one OAuth server and ignores the query).
+    china_token = f"{emulator.url}/oauth2/v3/token?tesla=cn"
+    hass.data[DATA_ENDPOINTS] = replace(
+        get_endpoints(hass),
+        regional_auth={"cn": AuthUrls("https://auth.tesla.cn/oauth2/v3/authorize", china_token)},
+    )
+    # What reaches Home Assistant's token request (after our implementation added to it).
+    sent: list[tuple[str, dict[str, Any]]] = []
+    exchange = LocalOAuth2Implementation._token_request
+
+    async def record(self: LocalOAuth2Implementation, data: dict[str, Any]) -> dict[str, Any]:
+        sent.append((self.token_url, dict(data)))
+        return await exchange(self, data)
+
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"scopes": ALL_OPTIONAL, "account_region": "cn"}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert result["url"].startswith("https://auth.tesla.cn/oauth2/v3/authorize?")
+    # The emulator stands in for Tesla China's sign-in page.
+    page = result["url"].replace("https://auth.tesla.cn", emulator.url, 1)
+    with patch.object(LocalOAuth2Implementation, "_token_request", record):
+        await _callback(hass_client_no_auth, await _tesla_page(page))
+        result = await hass.config_entries.flow.async_configure(result["flow_id"])
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        entry = result["result"]
+        await hass.async_block_till_done()
+        assert entry.data["region"] == "cn"
+        assert entry.data["base_url"] == emulator.base_url("cn")
+        assert entry.state is ConfigEntryState.LOADED
+        await entry.runtime_data.tokens.async_refresh_access_token(
+            entry.data["token"]["access_token"]
+        )
+    assert [(url, data["grant_type"], data["audience"]) for url, data in sent] == [
+        (china_token, "authorization_code", emulator.base_url("cn")),
+        (china_token, "refresh_token", emulator.base_url("cn")),
+    ]
+
+
+async def test_worldwide_account_keeps_the_global_sign_in(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    """The default choice signs in at the global host, as before."""
+    await async_setup_domain(hass, emulator)
+    hass.data[DATA_ENDPOINTS] = replace(
+        get_endpoints(hass),
+        regional_auth={
+            "cn": AuthUrls("https://auth.tesla.cn/oauth2/v3/authorize", "https://auth.tesla.cn")
+        },
+    )
+    result = await _start(hass)
+    assert result["url"].startswith(f"{emulator.url}/oauth2/v3/authorize?")

@@ -63,6 +63,26 @@ async def test_out_of_range_is_refused_before_any_request(
     assert emulator.vehicle(M3).charge_limit_soc == 80
 
 
+@pytest.mark.parametrize(
+    ("entity_id", "value", "key"),
+    [
+        ("number.red_pearl_charge_limit", 80.5, "whole_number_required"),
+        ("number.red_pearl_charge_current", 12.25, "whole_number_required"),
+        ("number.red_pearl_speed_limit", 65.5, "whole_number_required"),
+        ("number.red_pearl_charge_limit", "nan", "value_out_of_range"),
+    ],
+)
+async def test_a_value_tesla_would_refuse_is_not_sent(
+    hass: HomeAssistant, emulator: Emulator, entity_id: str, value: float | str, key: str
+) -> None:
+    """Tesla takes whole percent, amps and mph; NaN passes Home Assistant's own range check."""
+    emulator.ledger.clear()
+    with pytest.raises(ServiceValidationError) as refused:
+        await call(hass, "number", "set_value", entity_id, value=value)
+    assert refused.value.translation_key == key
+    assert emulator.ledger.entries == []
+
+
 SITE = 2252180000000001
 
 

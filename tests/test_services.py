@@ -10,12 +10,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, selector
 from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from custom_components.tesla_fleet_direct.live_data import MODEL_NAMES
-from custom_components.tesla_fleet_direct.services import SCHEMAS
+from custom_components.tesla_fleet_direct.services import ADDRESS_MAX, SCHEMAS
 from fleet_emulator import Emulator
 
 from .common import setup_integration
@@ -281,3 +282,227 @@ async def test_the_device_picker_offers_cars_only(hass: HomeAssistant) -> None:
         # A car of a model the emulator does not have is offered too.
         models = {rule.get("model") for rule in rules}
         assert {*MODEL_NAMES.values(), "Tesla"} <= models, action
+
+
+# --- bad input: refused by the action's schema, nothing sent ---------------------------------
+
+GPS = {"latitude": 37.39, "longitude": -122.08}
+DAY = {"days_of_week": ["monday"]}
+CHARGE = {**DAY, "start_time": "23:00:00"}
+PRECONDITION = {**DAY, "precondition_time": "07:00:00"}
+SPEED = {"enable": True, "pin": "1234"}
+VALET = {"enable": True}
+FULL_WIDTH = "\uff11\uff12\uff13\uff14"  # 1234 in full-width digits
+ARABIC_INDIC = "\u0661\u0662\u0663\u0664"  # 1234 in Arabic-Indic digits
+
+# (action, data besides the car, the refused field, the translation key of the refusal)
+REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
+    # Navigation order: Tesla's RemoteNavTripOrder is 0-3.
+    ("send_destination", {"gps": GPS, "order": -5}, "order", "value_out_of_range"),
+    ("send_destination", {"gps": GPS, "order": 1e12}, "order", "value_out_of_range"),
+    ("send_destination", {"gps": GPS, "order": 4}, "order", "value_out_of_range"),
+    ("send_destination", {"gps": GPS, "order": 1.5}, "order", "whole_number_required"),
+    ("send_destination", {"gps": GPS, "order": float("nan")}, "order", "whole_number_required"),
+    ("send_destination", {"gps": GPS, "order": "first"}, "order", "whole_number_required"),
+    ("send_destination", {"gps": GPS, "order": True}, "order", "whole_number_required"),
+    # Addresses: trimmed, 1-1000 characters, one line.
+    ("send_destination", {"address": ""}, "address", "text_empty"),
+    ("send_destination", {"address": " \t "}, "address", "text_empty"),
+    ("send_destination", {"address": "x" * 100_000}, "address", "text_too_long"),
+    ("send_destination", {"address": "1 Tesla Road\nAustin"}, "address", "text_control_characters"),
+    ("send_destination", {"address": "1 Tesla Road\x00"}, "address", "text_control_characters"),
+    ("send_destination", {"address": "\x1b[31mAustin"}, "address", "text_control_characters"),
+    ("send_destination", {"address": ["Austin"]}, "address", "text_required"),
+    ("send_destination", {"gps": {**GPS, "latitude": 91}}, "gps.latitude", "value_out_of_range"),
+    (
+        "send_destination",
+        {"gps": {**GPS, "longitude": float("inf")}},
+        "gps.longitude",
+        "number_required",
+    ),
+    ("send_destination", {"gps": "37.39,-122.08"}, "gps", "invalid_location"),
+    ("send_destination", {"gps": {"latitude": 37.39}}, "gps.longitude", "field_required"),
+    # Checked by the handler, still before anything is sent.
+    ("send_destination", {"gps": GPS, "address": "Austin"}, "", "destination_required"),
+    # Schedule ids: Unix seconds, 0 to 2**32 - 1.
+    ("add_charge_schedule", {**CHARGE, "id": 2**40}, "id", "value_out_of_range"),
+    ("add_charge_schedule", {**CHARGE, "id": 1e30}, "id", "value_out_of_range"),
+    ("add_charge_schedule", {**CHARGE, "id": -1}, "id", "value_out_of_range"),
+    ("add_charge_schedule", {**CHARGE, "id": 1.5}, "id", "whole_number_required"),
+    ("remove_charge_schedule", {"id": 2**40}, "id", "value_out_of_range"),
+    ("remove_charge_schedule", {"id": 1e30}, "id", "value_out_of_range"),
+    ("remove_charge_schedule", {"id": "1e30"}, "id", "value_out_of_range"),
+    ("remove_charge_schedule", {"id": float("nan")}, "id", "whole_number_required"),
+    ("add_precondition_schedule", {**PRECONDITION, "id": 2**32}, "id", "value_out_of_range"),
+    ("remove_precondition_schedule", {"id": 2**40}, "id", "value_out_of_range"),
+    ("remove_precondition_schedule", {"id": 1e30}, "id", "value_out_of_range"),
+    # Days, times, flags, places.
+    ("add_charge_schedule", {**CHARGE, "days_of_week": ["funday"]}, "days_of_week", "invalid_day"),
+    ("add_charge_schedule", {**CHARGE, "days_of_week": []}, "days_of_week", "days_required"),
+    ("add_charge_schedule", {"start_time": "23:00:00"}, "days_of_week", "field_required"),
+    ("add_charge_schedule", {**DAY, "start_time": "25:00"}, "start_time", "invalid_time"),
+    ("add_charge_schedule", {**CHARGE, "enabled": "maybe"}, "enabled", "invalid_boolean"),
+    ("add_charge_schedule", {**CHARGE, "colour": "red"}, "colour", "field_unknown"),
+    ("add_charge_schedule", DAY, "", "schedule_time_required"),
+    (
+        "add_precondition_schedule",
+        {**PRECONDITION, "location": {"latitude": 0, "longitude": 181}},
+        "location.longitude",
+        "value_out_of_range",
+    ),
+    ("set_scheduled_charging", {"enable": True}, "", "schedule_time_required"),
+    (
+        "set_scheduled_departure",
+        {"enable": True, "departure_time": "7"},
+        "departure_time",
+        "invalid_time",
+    ),
+    # PINs: four ASCII digits (str.isdigit would take these full-width and Arabic-Indic ones).
+    ("set_speed_limit", {**SPEED, "pin": FULL_WIDTH}, "pin", "invalid_pin"),
+    ("set_speed_limit", {**SPEED, "pin": ARABIC_INDIC}, "pin", "invalid_pin"),
+    ("set_speed_limit", {**SPEED, "pin": "12a4"}, "pin", "invalid_pin"),
+    ("set_speed_limit", {**SPEED, "pin": "123"}, "pin", "invalid_pin"),
+    ("set_speed_limit", {**SPEED, "pin": "12345"}, "pin", "invalid_pin"),
+    ("set_speed_limit", {**SPEED, "pin": ""}, "pin", "invalid_pin"),
+    ("set_valet_mode", {**VALET, "pin": FULL_WIDTH}, "pin", "invalid_pin"),
+    ("set_valet_mode", {**VALET, "pin": ARABIC_INDIC}, "pin", "invalid_pin"),
+    ("set_valet_mode", {**VALET, "pin": "12 34"}, "pin", "invalid_pin"),
+    ("set_valet_mode", {**VALET, "pin": 12345}, "pin", "invalid_pin"),
+    # Speed limit: 50-120 mph, finite.
+    ("set_speed_limit", {**SPEED, "limit_mph": 49}, "limit_mph", "value_out_of_range"),
+    ("set_speed_limit", {**SPEED, "limit_mph": 140}, "limit_mph", "value_out_of_range"),
+    ("set_speed_limit", {**SPEED, "limit_mph": 65.5}, "limit_mph", "whole_number_required"),
+    (
+        "set_speed_limit",
+        {**SPEED, "limit_mph": float("nan")},
+        "limit_mph",
+        "whole_number_required",
+    ),
+    ("set_speed_limit", {**SPEED, "limit_mph": "inf"}, "limit_mph", "whole_number_required"),
+]
+
+
+@pytest.mark.parametrize(
+    "case", REFUSED, ids=[f"{case[0]}-{case[3]}-{n}" for n, case in enumerate(REFUSED)]
+)
+async def test_bad_input_is_refused_with_nothing_sent(
+    hass: HomeAssistant, emulator: Emulator, case: tuple[str, dict[str, Any], str, str]
+) -> None:
+    """Not a command, not even the state check that would come before one."""
+    action, data, field, key = case
+    emulator.ledger.clear()
+    with pytest.raises(ServiceValidationError) as refused:
+        await act(hass, action, **data)
+    assert refused.value.translation_domain == DOMAIN
+    assert refused.value.translation_key == key
+    if field:
+        assert (refused.value.translation_placeholders or {})["field"] == field
+    assert emulator.ledger.entries == []
+
+
+async def test_a_refusal_names_the_field_and_says_nothing_was_sent(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    await async_get_translations(hass, "en", "exceptions", {DOMAIN})
+    # (Home Assistant drops the message's final full stop.)
+    with pytest.raises(ServiceValidationError) as refused:
+        await act(hass, "send_destination", gps=GPS, order=1e12)
+    assert str(refused.value) == (
+        "1000000000000 is outside the allowed range for order (0 to 3); nothing was sent"
+    )
+    with pytest.raises(ServiceValidationError) as refused:
+        await act(hass, "send_destination", address="x" * 100_000)
+    assert str(refused.value) == "address is longer than 1000 characters; nothing was sent"
+    with pytest.raises(ServiceValidationError) as refused:
+        await act(hass, "set_valet_mode", enable=True, pin=ARABIC_INDIC)
+    assert str(refused.value) == "pin must be exactly 4 digits (0-9); nothing was sent"
+
+
+async def test_an_address_is_sent_trimmed(hass: HomeAssistant, emulator: Emulator) -> None:
+    await act(hass, "send_destination", address="  1 Tesla Road, Austin, TX \t")
+    destination = emulator.vehicle(M3).destination
+    assert destination is not None
+    assert destination["name"] == "1 Tesla Road, Austin, TX"
+
+
+async def test_a_pin_given_as_a_number_in_yaml_is_its_digits(
+    hass: HomeAssistant, emulator: Emulator
+) -> None:
+    await act(hass, "set_valet_mode", enable=True, pin=4321)
+    assert emulator.vehicle(M3).valet_mode is True
+
+
+async def test_the_highest_schedule_id_is_sent(hass: HomeAssistant, emulator: Emulator) -> None:
+    """Tesla's answer (here: no such schedule), not a local refusal."""
+    with pytest.raises(HomeAssistantError) as err:
+        await act(hass, "remove_precondition_schedule", id=1_700_000_000)
+    assert not isinstance(err.value, ServiceValidationError)
+    assert any(e.path.endswith("/remove_precondition_schedule") for e in emulator.ledger.entries)
+
+
+# Fields each action needs besides the one under test (the car's device id is any text here:
+# the schema alone is called).
+BASE: dict[str, dict[str, Any]] = {
+    "wake_up": {},
+    "send_destination": {"gps": GPS},
+    "add_charge_schedule": CHARGE,
+    "remove_charge_schedule": {"id": 1},
+    "add_precondition_schedule": PRECONDITION,
+    "remove_precondition_schedule": {"id": 1},
+    "set_scheduled_charging": {"enable": True},
+    "set_scheduled_departure": {"enable": True},
+    "set_speed_limit": SPEED,
+    "set_valet_mode": {**VALET, "pin": "1234"},
+}
+
+
+def _schema_takes(action: str, field: str, value: Any) -> bool:
+    try:
+        SCHEMAS[action]({"device_id": "car", **BASE[action], field: value})
+    except ServiceValidationError:
+        return False
+    return True
+
+
+async def test_schemas_enforce_the_limits_the_selectors_show(hass: HomeAssistant) -> None:
+    """One set of limits: what the action editor offers is exactly what the schema accepts."""
+    actions = (await async_get_all_descriptions(hass))[DOMAIN]
+    numbers = 0
+    for action, spec in actions.items():
+        for field, description in spec["fields"].items():
+            config = description["selector"].get("number")
+            if config is None:
+                continue
+            numbers += 1
+            low, high = config["min"], config["max"]
+            where = f"{action}.{field}"
+            assert _schema_takes(action, field, low), where
+            assert _schema_takes(action, field, high), where
+            assert not _schema_takes(action, field, low - 1), where
+            assert not _schema_takes(action, field, high + 1), where
+            assert not _schema_takes(action, field, float("nan")), where
+            assert not _schema_takes(action, field, float("inf")), where
+            if config.get("step") == 1:
+                assert not _schema_takes(action, field, low + 0.5), where
+    assert numbers == 6  # order, three schedule ids (two of them shared), limit_mph
+    assert BASE.keys() == actions.keys()
+
+
+async def test_text_fields_are_bounded(hass: HomeAssistant) -> None:
+    actions = (await async_get_all_descriptions(hass))[DOMAIN]
+    texts = [
+        (action, field)
+        for action, spec in actions.items()
+        for field, description in spec["fields"].items()
+        if "text" in description["selector"]
+    ]
+    assert set(texts) == {
+        ("send_destination", "address"),
+        ("set_speed_limit", "pin"),
+        ("set_valet_mode", "pin"),
+    }
+    assert _schema_takes("send_destination", "address", "a" * ADDRESS_MAX)
+    assert not _schema_takes("send_destination", "address", "a" * (ADDRESS_MAX + 1))
+    for action in ("set_speed_limit", "set_valet_mode"):
+        assert _schema_takes(action, "pin", "0000")
+        assert not _schema_takes(action, "pin", "00000")

@@ -53,6 +53,24 @@ async def test_seats_each_model_has(
     assert seats[MODEL_X_2022] == FRONT | (REAR - {"seat_heater_rear_center"}) | THIRD_ROW
 
 
+async def test_outer_rear_seats_only(hass: HomeAssistant) -> None:
+    """rear_seat_heaters 2 heats the outer rear seats only (HA core teslemetry/select.py): no
+    centre heater select even though the car sends the centre's field."""
+    config = {**PROFILES["models_2015"].vehicle_config, "rear_seat_heaters": 2}
+    with model_variant("models_2015", vehicle_config=config):
+        now = time.time()
+        emulator = Emulator(parse_scenario(SCENARIO, start=now), start=now)
+        await emulator.start("127.0.0.1", 0)
+        try:
+            await _load(hass, emulator)
+            climate = emulator.vehicle(MODEL_S_2015).profile.climate_state
+        finally:
+            await emulator.stop()
+    assert "seat_heater_rear_center" in climate
+    seats = car_entities(hass, "select", MODEL_S_2015) & SEATS
+    assert seats == FRONT | {"seat_heater_rear_left", "seat_heater_rear_right"}
+
+
 async def test_steering_wheel_levels_only_where_reported(
     hass: HomeAssistant,
     model_emulator: Emulator,  # noqa: F811

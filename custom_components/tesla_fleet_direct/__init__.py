@@ -17,6 +17,7 @@ import voluptuous as vol
 
 from .api import TeslaFleetClient
 from .api.errors import AuthenticationError, TeslaFleetError
+from .application_credentials import use_account_region
 from .const import CONF_BASE_URL, CONF_EMULATOR_URL, CONF_REGION, DOMAIN, LOGGER
 from .cost_meter import CostMeter
 from .endpoints import async_use_emulator, get_endpoints
@@ -74,9 +75,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="credentials_missing"
         ) from err
+    region = str(entry.data.get(CONF_REGION) or "")
+    # A China account refreshes its tokens on China's sign-in host.
+    use_account_region(implementation, region)
     tokens = TeslaTokenManager(hass, entry, implementation)
     endpoints = get_endpoints(hass)
-    region = str(entry.data.get(CONF_REGION) or "")
     base_url = endpoints.base_urls.get(region) or entry.data.get(CONF_BASE_URL)
     # Counts every billed request (the budget and the cost sensors read it).
     meter = CostMeter(hass, entry.entry_id)

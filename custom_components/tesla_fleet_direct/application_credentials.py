@@ -77,6 +77,24 @@ class _TeslaAuthorization(LocalOAuth2Implementation):
     """What Tesla adds to the standard exchange: the audience, and the app's name."""
 
     _name: str | None = None
+    # The account's region when it signs in on a host of its own (China), else None.
+    _region: str | None = None
+
+    def use_region(self, region: str | None) -> None:
+        """Sign in, exchange and refresh where the account's region does (China: tesla.cn).
+
+        Other regions share the global hosts, so nothing changes for them.
+        """
+        if (own := get_endpoints(self.hass).auth_for(region)) is None:
+            return
+        self.authorize_url = own.authorize_url
+        self.token_url = own.token_url
+        self._region = region
+
+    @property
+    def region(self) -> str | None:
+        """The region whose own sign-in hosts this uses (None: the global ones)."""
+        return self._region
 
     @property
     @override
@@ -89,11 +107,28 @@ class _TeslaAuthorization(LocalOAuth2Implementation):
     def extra_token_resolve_data(self) -> dict[str, Any]:
         """Tesla requires the Fleet API audience on the code exchange."""
         # The account's region is only known after sign-in (`ou_code`, 421 answers), so the
-        # exchange names the default region's base URL.
+        # exchange names the default region's base URL; a China account names China's.
         return {
             **super().extra_token_resolve_data,
-            "audience": get_endpoints(self.hass).base_url(None),
+            "audience": get_endpoints(self.hass).base_url(self._region),
         }
+
+    @override
+    async def _token_request(self, data: dict[str, Any]) -> dict[str, Any]:
+        """China's token host wants the audience on refreshes too.
+
+        (xrunda/tesla-fleet-api-demo, tesla_oauth_demo.py: without it Tesla answers
+        "unsupported issuer".)
+        """
+        if self._region is not None and data.get("grant_type") == "refresh_token":
+            data = {**data, "audience": get_endpoints(self.hass).base_url(self._region)}
+        return await super()._token_request(data)
+
+
+def use_account_region(implementation: AbstractOAuth2Implementation, region: str | None) -> None:
+    """Point one of our implementations at the account region's sign-in hosts."""
+    if isinstance(implementation, _TeslaAuthorization):
+        implementation.use_region(region)
 
 
 class TeslaOAuth2Implementation(_TeslaAuthorization):

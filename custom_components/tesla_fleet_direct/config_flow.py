@@ -36,7 +36,7 @@ from .api.errors import AuthenticationError, TeslaFleetError
 from .api.models import Products
 from .api.regions import region_from_hint
 from .api.signing.hosting import WELL_KNOWN_PATH, public_key_url
-from .application_credentials import has_secret
+from .application_credentials import has_secret, use_account_region
 from .const import CONF_BASE_URL, CONF_REGION, DOMAIN, LOGGER, MANDATORY_SCOPES, OPTIONAL_SCOPES
 from .endpoints import get_endpoints
 from .options_flow import TeslaFleetDirectOptionsFlow
@@ -44,6 +44,12 @@ from .signing_setup import CONF_APP_DOMAIN, PartnerRegistrationError, SigningSet
 from .token import CONF_TOKEN, token_claims, token_scopes
 
 CONF_SCOPES = "scopes"
+CONF_ACCOUNT_REGION = "account_region"
+# Where the Tesla account lives: China's accounts sign in on their own host (endpoints.py);
+# every other region signs in on the global one and is found after sign-in.
+GLOBAL = "global"
+CHINA = "cn"
+ACCOUNT_REGIONS = (GLOBAL, CHINA)
 DEFAULT_TITLE = "Tesla Fleet"
 TOKEN_TIMEOUT_S = 30.0
 VEHICLE_SCOPES = frozenset(
@@ -71,6 +77,8 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
         super().__init__()
         self._requested: tuple[str, ...] = OPTIONAL_SCOPES
         self._oauth_data: dict[str, Any] = {}
+        # CHINA when the account signs in on Tesla's China host, else None.
+        self._sign_in_region: str | None = None
 
     @property
     @override
@@ -107,6 +115,7 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Tesla refused the refresh token: sign in again, asking for what was granted before."""
         self._requested = self._granted_optional(entry_data) or OPTIONAL_SCOPES
+        self._sign_in_region = self._own_sign_in(entry_data)
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -125,6 +134,7 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
     ) -> ConfigFlowResult:
         """Change the granted scopes, or set up signed commands, of an existing account."""
         self._requested = self._granted_optional(self._get_reconfigure_entry().data)
+        self._sign_in_region = self._own_sign_in(self._get_reconfigure_entry().data)
         return self.async_show_menu(
             step_id="reconfigure", menu_options=["scopes", "signing_domain"]
         )
@@ -137,22 +147,40 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
         if user_input is not None:
             chosen = set(user_input.get(CONF_SCOPES, []))
             self._requested = tuple(scope for scope in OPTIONAL_SCOPES if scope in chosen)
+            if self.source not in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+                region = user_input.get(CONF_ACCOUNT_REGION, GLOBAL)
+                self._sign_in_region = CHINA if region == CHINA else None
             if self._requested:
                 return await self._async_start_oauth()
             errors["base"] = "no_scopes"
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_SCOPES, default=list(self._requested)): SelectSelector(
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_SCOPES, default=list(self._requested)): SelectSelector(
+                SelectSelectorConfig(
+                    options=list(OPTIONAL_SCOPES),
+                    multiple=True,
+                    mode=SelectSelectorMode.LIST,
+                    translation_key="scopes",
+                )
+            )
+        }
+        if self.source not in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            # An existing account keeps where it signs in (its entry's region).
+            fields[vol.Required(CONF_ACCOUNT_REGION, default=self._sign_in_region or GLOBAL)] = (
+                SelectSelector(
                     SelectSelectorConfig(
-                        options=list(OPTIONAL_SCOPES),
-                        multiple=True,
-                        mode=SelectSelectorMode.LIST,
-                        translation_key="scopes",
+                        options=list(ACCOUNT_REGIONS),
+                        mode=SelectSelectorMode.DROPDOWN,
+                        translation_key=CONF_ACCOUNT_REGION,
                     )
                 )
-            }
-        )
-        return self.async_show_form(step_id="scopes", data_schema=schema, errors=errors)
+            )
+        return self.async_show_form(step_id="scopes", data_schema=vol.Schema(fields), errors=errors)
+
+    @override
+    async def async_generate_authorize_url(self) -> str:
+        """Tesla's sign-in page for the account's region (China has its own)."""
+        use_account_region(self.flow_impl, self._sign_in_region)
+        return await super().async_generate_authorize_url()
 
     async def _async_start_oauth(self) -> ConfigFlowResult:
         if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
@@ -218,7 +246,10 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
         access_token = str(self._oauth_data[CONF_TOKEN]["access_token"])
         granted = token_scopes(access_token)
         endpoints = get_endpoints(self.hass)
-        hint = region_from_hint(str(token_claims(access_token).get("ou_code") or ""))
+        # An account that signed in on China's host is served there; the others say where.
+        hint = self._sign_in_region or region_from_hint(
+            str(token_claims(access_token).get("ou_code") or "")
+        )
         client = TeslaFleetClient(
             async_get_clientsession(self.hass),
             StaticTokenProvider(access_token),
@@ -270,7 +301,7 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
         try:
             token = await async_fetch_partner_token(
                 session,
-                endpoints.token_url,
+                endpoints.token_url_for(entry.data.get(CONF_REGION)),
                 client_id=implementation.client_id,
                 client_secret=implementation.client_secret,
                 audience=base_url,
@@ -309,6 +340,11 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
         if self.source == SOURCE_REAUTH:
             return self._get_reauth_entry()
         return self._get_reconfigure_entry()
+
+    @staticmethod
+    def _own_sign_in(data: Mapping[str, Any]) -> str | None:
+        """CHINA for an entry of a China account (it signs in on tesla.cn), else None."""
+        return CHINA if data.get(CONF_REGION) == CHINA else None
 
     @staticmethod
     def _granted_optional(data: Mapping[str, Any]) -> tuple[str, ...]:

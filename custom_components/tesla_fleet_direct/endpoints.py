@@ -7,7 +7,7 @@ The emulator is chosen only by the undocumented YAML key `tesla_fleet_direct: em
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
@@ -18,6 +18,14 @@ from .api.regions import DEFAULT_REGION, FLEET_API_URLS, TESLA_HOSTS
 
 OAUTH_PATH = "/oauth2/v3"
 DISCOVERY_PATH = f"{OAUTH_PATH}/thirdparty/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthUrls:
+    """Where a region signs in and exchanges tokens, when not at the global hosts."""
+
+    authorize_url: str
+    token_url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,17 @@ class TeslaEndpoints:
     is_emulator: bool = False
     # The emulator's root URL (its admin and hosted-key routes), empty for Tesla.
     emulator_url: str = ""
+    # Regions with their own sign-in (China); the others use the URLs above.
+    regional_auth: Mapping[str, AuthUrls] = field(default_factory=dict)
+
+    def auth_for(self, region: str | None) -> AuthUrls | None:
+        """A region's own sign-in URLs; None where the global ones serve it."""
+        return self.regional_auth.get(region or "")
+
+    def token_url_for(self, region: str | None) -> str:
+        """Where a region's tokens are exchanged and refreshed."""
+        own = self.auth_for(region)
+        return own.token_url if own is not None else self.token_url
 
     def base_url(self, region: str | None) -> str:
         """The Fleet API base URL of a region (the default region when unknown)."""
@@ -49,6 +68,12 @@ class TeslaEndpoints:
 
 
 _FLEET_AUTH = "https://fleet-auth.prd.vn.cloud.tesla.com"
+# China has its own accounts, developer portal (developer.tesla.cn) and sign-in host: the token
+# endpoint https://auth.tesla.cn/oauth2/v3/token (/work/shared/docs/fleet-api.md,
+# Authentication), the authorize page on the same host (xrunda/tesla-fleet-api-demo,
+# tesla_oauth_demo.py: "China users must authorize and exchange tokens at auth.tesla.cn, or
+# Tesla answers unauthorized_client / unsupported issuer").
+_CHINA_AUTH = "https://auth.tesla.cn"
 
 TESLA_ENDPOINTS = TeslaEndpoints(
     discovery_url=f"{_FLEET_AUTH}{DISCOVERY_PATH}",
@@ -56,6 +81,14 @@ TESLA_ENDPOINTS = TeslaEndpoints(
     token_url=f"{_FLEET_AUTH}{OAUTH_PATH}/token",
     base_urls=FLEET_API_URLS,
     trusted_hosts=TESLA_HOSTS,
+    regional_auth=MappingProxyType(
+        {
+            "cn": AuthUrls(
+                authorize_url=f"{_CHINA_AUTH}{OAUTH_PATH}/authorize",
+                token_url=f"{_CHINA_AUTH}{OAUTH_PATH}/token",
+            )
+        }
+    ),
 )
 
 DATA_ENDPOINTS: HassKey[TeslaEndpoints] = HassKey("tesla_fleet_direct_endpoints")

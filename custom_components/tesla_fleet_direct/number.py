@@ -28,6 +28,7 @@ from .commands import (
     async_add_energy_controls,
     async_add_vehicle_controls,
     require_range,
+    require_whole,
 )
 from .devices import TeslaFleetDirectConfigEntry
 
@@ -149,15 +150,15 @@ class VehicleNumber(VehicleControlEntity, NumberEntity):
         )
 
     async def async_set_native_value(self, value: float) -> None:
-        """Check the value against the car's range, then send it."""
+        """Check the value against the car's range (whole steps), then send it."""
         desc = self.entity_description
-        require_range(
+        # Tesla takes whole percent, amps and mph: 80.5 would only be refused after sending.
+        number = require_whole(
             value,
             self.native_min_value,
             self.native_max_value,
             field=self.name if isinstance(self.name, str) else desc.key,
         )
-        number: float = int(value) if float(value).is_integer() else value
         await self.async_send(
             desc.command, {desc.param: number}, **desc.shown_fn(self.vehicle_data, number)
         )

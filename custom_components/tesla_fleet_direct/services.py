@@ -1,9 +1,16 @@
-"""Actions (services) for automations: destinations, schedules, speed limit, valet, wake."""
+"""Actions (services) for automations: destinations, schedules, speed limit, valet, wake.
+
+Every field is checked by the action's schema, so nothing is sent (not even a state check)
+for bad input: numbers finite, whole where Tesla wants whole ones, and within the limits the
+selectors in services.yaml show; text trimmed, bounded and free of control characters; PINs
+four ASCII digits. A refusal is a translated ServiceValidationError naming the field.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import time
+import math
 import time as time_mod
 from typing import Any
 
@@ -13,80 +20,280 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from .commands import VehicleCommander, async_commander_for_device, require_range
+from .api.validation import has_control_characters, is_pin
+from .api.vehicle_commands import (
+    DESTINATION_MAX,
+    NAVIGATION_ORDER_MAX,
+    SCHEDULE_ID_MAX,
+    SPEED_LIMIT_MAX_MPH,
+    SPEED_LIMIT_MIN_MPH,
+)
+from .commands import VehicleCommander, async_commander_for_device
 from .const import DOMAIN
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-SPEED_LIMIT_MPH = (50, 120)
+# The limits the selectors in services.yaml show (tests/test_services.py holds them together).
+ORDER_RANGE = (0, NAVIGATION_ORDER_MAX)
+SCHEDULE_ID_RANGE = (0, SCHEDULE_ID_MAX)
+SPEED_LIMIT_MPH = (int(SPEED_LIMIT_MIN_MPH), int(SPEED_LIMIT_MAX_MPH))
+LATITUDE_RANGE = (-90.0, 90.0)
+LONGITUDE_RANGE = (-180.0, 180.0)
+# Text fields have no length in their selector; these bound them.
+ADDRESS_MAX = DESTINATION_MAX
+DEVICE_ID_MAX = 255  # Home Assistant's device ids are 32 hex digits
+# A refused value is quoted in the message up to this many characters.
+SHOWN_MAX = 40
 
-_VEHICLE: dict[Any, Any] = {vol.Required(ATTR_DEVICE_ID): cv.string}
-_GPS = vol.Schema(
-    {vol.Required(CONF_LATITUDE): cv.latitude, vol.Required(CONF_LONGITUDE): cv.longitude},
+
+class FieldInvalidError(vol.Invalid):
+    """One field refused, with the translation the user sees (the schema adds which field)."""
+
+    def __init__(self, *, translation_key: str, translation_placeholders: dict[str, str]) -> None:
+        """The key under `exceptions` in en.json and its placeholders except `field`."""
+        super().__init__(translation_key)
+        self.action_key = translation_key
+        self.action_placeholders = translation_placeholders
+
+
+def _refuse(key: str, **placeholders: str) -> FieldInvalidError:
+    return FieldInvalidError(translation_key=key, translation_placeholders=placeholders)
+
+
+def _shown(value: Any) -> str:
+    """A refused value as the message quotes it: printable and short."""
+    if isinstance(value, float) and math.isfinite(value):
+        text = str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    else:
+        text = str(value)
+    text = "".join(char if char.isprintable() else "?" for char in text[: SHOWN_MAX + 1])
+    return text if len(text) <= SHOWN_MAX else text[: SHOWN_MAX - 1] + "…"
+
+
+def _limit(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _as_number(value: Any) -> int | float | None:
+    """An int or a finite float from a number or numeric text; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                value = float(text)
+            except ValueError:
+                return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
+
+
+def _in_range(value: Any, number: float, low: float, high: float) -> None:
+    if not low <= number <= high:
+        raise _refuse("value_out_of_range", value=_shown(value), min=_limit(low), max=_limit(high))
+
+
+def whole_number(low: int, high: int) -> Callable[[Any], int]:
+    """A whole number from `low` to `high` (10.0 and "10" pass; 10.5, NaN and 1e30 do not)."""
+
+    def validate(value: Any) -> int:
+        number = _as_number(value)
+        if number is None or (isinstance(number, float) and not number.is_integer()):
+            raise _refuse("whole_number_required", min=_limit(low), max=_limit(high))
+        _in_range(value, number, low, high)
+        return int(number)
+
+    return validate
+
+
+def finite_number(low: float, high: float) -> Callable[[Any], float]:
+    """A finite number from `low` to `high`."""
+
+    def validate(value: Any) -> float:
+        number = _as_number(value)
+        if number is None:
+            raise _refuse("number_required", min=_limit(low), max=_limit(high))
+        _in_range(value, number, low, high)
+        return float(number)
+
+    return validate
+
+
+def text(max_length: int) -> Callable[[Any], str]:
+    """Text, trimmed, of 1 to `max_length` characters, without control characters."""
+
+    def validate(value: Any) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise _refuse("text_required")
+        trimmed = value.strip()
+        if not trimmed:
+            raise _refuse("text_empty")
+        if len(trimmed) > max_length:
+            raise _refuse("text_too_long", max=str(max_length))
+        if has_control_characters(trimmed):
+            raise _refuse("text_control_characters")
+        return trimmed
+
+    return validate
+
+
+def pin(value: Any) -> str:
+    """Four ASCII digits (a whole number such as YAML's `pin: 1234` is taken as its digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        value = value.strip()
+    if not is_pin(value):
+        raise _refuse("invalid_pin")
+    return str(value)
+
+
+def flag(value: Any) -> bool:
+    """True or false (also on/off, yes/no, 1/0, as Home Assistant reads booleans)."""
+    try:
+        return bool(cv.boolean(value))
+    except vol.Invalid:
+        raise _refuse("invalid_boolean") from None
+
+
+def time_of_day(value: Any) -> time:
+    """A time of day such as 07:30 or 07:30:00."""
+    try:
+        return cv.time(value)
+    except vol.Invalid:
+        raise _refuse("invalid_time", value=_shown(value)) from None
+
+
+def days(value: Any) -> list[str]:
+    """One or more day names (monday ... sunday), each once."""
+    chosen: list[str] = []
+    for item in cv.ensure_list(value):
+        day = item.strip().lower() if isinstance(item, str) else item
+        if day not in DAYS:
+            raise _refuse("invalid_day", value=_shown(item))
+        if day not in chosen:
+            chosen.append(day)
+    if not chosen:
+        raise _refuse("days_required")
+    return chosen
+
+
+_COORDINATES = vol.Schema(
+    {
+        vol.Required(CONF_LATITUDE): finite_number(*LATITUDE_RANGE),
+        vol.Required(CONF_LONGITUDE): finite_number(*LONGITUDE_RANGE),
+    },
+    # The location selector may add a radius; it is not used.
     extra=vol.ALLOW_EXTRA,
 )
-_SCHEDULE_ID = vol.All(vol.Coerce(int), vol.Range(min=0))
-_DAYS = vol.All(cv.ensure_list, [vol.In(DAYS)], vol.Length(min=1))
+
+
+def place(value: Any) -> dict[str, Any]:
+    """A location: latitude and longitude."""
+    if not isinstance(value, Mapping):
+        raise _refuse("invalid_location")
+    return dict(_COORDINATES(dict(value)))
+
+
+class ActionSchema(vol.Schema):
+    """An action's schema whose refusals are translated ServiceValidationErrors.
+
+    Home Assistant runs the schema before the handler, so a refused call never reaches the
+    car's commander: nothing is sent, not even a state check.
+    """
+
+    def __call__(self, data: Any, **options: Any) -> Any:
+        """Validate the call's data, or raise the translated error for its first bad field."""
+        try:
+            return super().__call__(data, **options)
+        except vol.Invalid as err:
+            raise self._translated(err) from None
+
+    def _translated(self, err: vol.Invalid) -> ServiceValidationError:
+        errors = err.errors if isinstance(err, vol.MultipleInvalid) and err.errors else [err]
+        first = errors[0]
+        field = ".".join(str(part) for part in first.path) or "data"
+        if isinstance(first, FieldInvalidError):
+            return _invalid(first.action_key, field=field, **first.action_placeholders)
+        known = {str(key) for key in self.schema}
+        if first.path and str(first.path[0]) not in known:
+            return _invalid("field_unknown", field=field)
+        if isinstance(first, vol.RequiredFieldInvalid):
+            return _invalid("field_required", field=field)
+        return _invalid("invalid_field", field=field, error=first.error_message)
+
+
+_VEHICLE: dict[Any, Any] = {vol.Required(ATTR_DEVICE_ID): text(DEVICE_ID_MAX)}
+_SCHEDULE_ID = whole_number(*SCHEDULE_ID_RANGE)
 
 SCHEMAS: dict[str, vol.Schema] = {
-    "wake_up": vol.Schema(_VEHICLE),
-    "send_destination": vol.Schema(
+    "wake_up": ActionSchema(_VEHICLE),
+    "send_destination": ActionSchema(
         {
             **_VEHICLE,
-            vol.Optional("gps"): _GPS,
-            vol.Optional("address"): cv.string,
-            vol.Optional("order", default=0): vol.Coerce(int),
+            vol.Optional("gps"): place,
+            vol.Optional("address"): text(ADDRESS_MAX),
+            vol.Optional("order", default=0): whole_number(*ORDER_RANGE),
         }
     ),
-    "add_charge_schedule": vol.Schema(
+    "add_charge_schedule": ActionSchema(
         {
             **_VEHICLE,
-            vol.Required("days_of_week"): _DAYS,
-            vol.Required("enabled", default=True): cv.boolean,
-            vol.Optional("start_time"): cv.time,
-            vol.Optional("end_time"): cv.time,
-            vol.Optional("one_time", default=False): cv.boolean,
-            vol.Optional("location"): _GPS,
+            vol.Required("days_of_week"): days,
+            vol.Required("enabled", default=True): flag,
+            vol.Optional("start_time"): time_of_day,
+            vol.Optional("end_time"): time_of_day,
+            vol.Optional("one_time", default=False): flag,
+            vol.Optional("location"): place,
             vol.Optional("id"): _SCHEDULE_ID,
         }
     ),
-    "remove_charge_schedule": vol.Schema({**_VEHICLE, vol.Required("id"): _SCHEDULE_ID}),
-    "add_precondition_schedule": vol.Schema(
+    "remove_charge_schedule": ActionSchema({**_VEHICLE, vol.Required("id"): _SCHEDULE_ID}),
+    "add_precondition_schedule": ActionSchema(
         {
             **_VEHICLE,
-            vol.Required("days_of_week"): _DAYS,
-            vol.Required("enabled", default=True): cv.boolean,
-            vol.Required("precondition_time"): cv.time,
-            vol.Optional("one_time", default=False): cv.boolean,
-            vol.Optional("location"): _GPS,
+            vol.Required("days_of_week"): days,
+            vol.Required("enabled", default=True): flag,
+            vol.Required("precondition_time"): time_of_day,
+            vol.Optional("one_time", default=False): flag,
+            vol.Optional("location"): place,
             vol.Optional("id"): _SCHEDULE_ID,
         }
     ),
-    "remove_precondition_schedule": vol.Schema({**_VEHICLE, vol.Required("id"): _SCHEDULE_ID}),
-    "set_scheduled_charging": vol.Schema(
-        {**_VEHICLE, vol.Required("enable"): cv.boolean, vol.Optional("time"): cv.time}
+    "remove_precondition_schedule": ActionSchema({**_VEHICLE, vol.Required("id"): _SCHEDULE_ID}),
+    "set_scheduled_charging": ActionSchema(
+        {**_VEHICLE, vol.Required("enable"): flag, vol.Optional("time"): time_of_day}
     ),
-    "set_scheduled_departure": vol.Schema(
+    "set_scheduled_departure": ActionSchema(
         {
             **_VEHICLE,
-            vol.Required("enable"): cv.boolean,
-            vol.Optional("departure_time"): cv.time,
-            vol.Optional("preconditioning_enabled", default=False): cv.boolean,
-            vol.Optional("preconditioning_weekdays_only", default=False): cv.boolean,
-            vol.Optional("off_peak_charging_enabled", default=False): cv.boolean,
-            vol.Optional("off_peak_charging_weekdays_only", default=False): cv.boolean,
-            vol.Optional("end_off_peak_time"): cv.time,
+            vol.Required("enable"): flag,
+            vol.Optional("departure_time"): time_of_day,
+            vol.Optional("preconditioning_enabled", default=False): flag,
+            vol.Optional("preconditioning_weekdays_only", default=False): flag,
+            vol.Optional("off_peak_charging_enabled", default=False): flag,
+            vol.Optional("off_peak_charging_weekdays_only", default=False): flag,
+            vol.Optional("end_off_peak_time"): time_of_day,
         }
     ),
-    "set_speed_limit": vol.Schema(
+    "set_speed_limit": ActionSchema(
         {
             **_VEHICLE,
-            vol.Required("enable"): cv.boolean,
-            vol.Required("pin"): cv.string,
-            vol.Optional("limit_mph"): vol.Coerce(float),
+            vol.Required("enable"): flag,
+            vol.Required("pin"): pin,
+            # Whole mph, as the selector steps (and the car's own setting).
+            vol.Optional("limit_mph"): whole_number(*SPEED_LIMIT_MPH),
         }
     ),
-    "set_valet_mode": vol.Schema(
-        {**_VEHICLE, vol.Required("enable"): cv.boolean, vol.Required("pin"): cv.string}
+    "set_valet_mode": ActionSchema(
+        {**_VEHICLE, vol.Required("enable"): flag, vol.Required("pin"): pin}
     ),
 }
 
@@ -105,12 +312,6 @@ def _minutes(value: time) -> int:
 def _days(days: list[str]) -> str:
     """Tesla's `days_of_week`: comma-separated English day names."""
     return ",".join(day.capitalize() for day in DAYS if day in days)
-
-
-def _pin(value: str) -> str:
-    if len(value) != 4 or not value.isdigit():
-        raise _invalid("invalid_pin")
-    return value
 
 
 def _location(data: Mapping[str, Any], commander: VehicleCommander) -> dict[str, float]:
@@ -227,18 +428,15 @@ async def _set_scheduled_departure(commander: VehicleCommander, data: Mapping[st
 
 
 async def _set_speed_limit(commander: VehicleCommander, data: Mapping[str, Any]) -> None:
-    pin = _pin(data["pin"])
     limit = data.get("limit_mph")
     if limit is not None:
-        require_range(limit, *SPEED_LIMIT_MPH, field="limit_mph")
         await commander.async_send("speed_limit_set_limit", {"limit_mph": limit})
     name = "speed_limit_activate" if data["enable"] else "speed_limit_deactivate"
-    await commander.async_send(name, {"pin": pin})
+    await commander.async_send(name, {"pin": data["pin"]})
 
 
 async def _set_valet_mode(commander: VehicleCommander, data: Mapping[str, Any]) -> None:
-    pin = _pin(data["pin"])
-    await commander.async_send("set_valet_mode", {"on": data["enable"], "password": pin})
+    await commander.async_send("set_valet_mode", {"on": data["enable"], "password": data["pin"]})
 
 
 HANDLERS: dict[str, Handler] = {

@@ -12,6 +12,7 @@ from custom_components.tesla_fleet_direct.api import (
     ClimateKeeperMode,
     SeatCooler,
 )
+from custom_components.tesla_fleet_direct.api.errors import InvalidArgumentError
 from fleet_emulator.vehicle import Vehicle
 
 from .conftest import M3, Rig
@@ -170,3 +171,41 @@ async def test_refusals_come_back_with_teslas_reason(rig: Rig) -> None:
     assert (roof.result, roof.reason) == (False, "sun roof not installed")
     missing = await vehicle.remove_precondition_schedule(99)
     assert (missing.result, missing.reason) == (False, "schedule not found")
+
+
+FULL_WIDTH_PIN = "\uff11\uff12\uff13\uff14"  # 1234 in full-width digits
+ARABIC_INDIC_PIN = "\u0661\u0662\u0663\u0664"  # 1234 in Arabic-Indic digits
+
+# (method, args, kwargs): each refused before anything is sent.
+REFUSED: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    ("speed_limit_activate", (FULL_WIDTH_PIN,), {}),
+    ("speed_limit_deactivate", (ARABIC_INDIC_PIN,), {}),
+    ("speed_limit_clear_pin", ("12345",), {}),
+    ("set_valet_mode", (True, FULL_WIDTH_PIN), {}),
+    ("set_pin_to_drive", (True, ARABIC_INDIC_PIN), {}),
+    ("set_pin_to_drive", (True, 1234), {}),
+    ("remove_charge_schedule", (2**32,), {}),
+    ("remove_precondition_schedule", (2**40,), {}),
+    ("navigation_gps_request", (*HOME,), {"order": 4}),
+    ("navigation_sc_request", (1234,), {"order": -1}),
+    ("navigation_request", ("   ",), {}),
+    ("navigation_request", ("1 Tesla Road\nAustin",), {}),
+    ("navigation_request", ("x" * 1001,), {}),
+    ("set_vehicle_name", ("Blue\x1b",), {}),
+]
+
+
+@pytest.mark.parametrize(("method", "args", "kwargs"), REFUSED)
+async def test_bad_arguments_are_refused_unsent(
+    rig: Rig, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    with pytest.raises(InvalidArgumentError):
+        await getattr(rig.client.vehicle(M3), method)(*args, **kwargs)
+    assert rig.records == []
+
+
+async def test_navigation_text_is_sent_trimmed(rig: Rig) -> None:
+    await rig.client.vehicle(M3).navigation_request("  1 Tesla Road, Austin \t")
+    destination = rig.emulator.vehicle(M3).destination
+    assert destination is not None
+    assert destination["name"] == "1 Tesla Road, Austin"

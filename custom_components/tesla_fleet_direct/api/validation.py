@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Collection
 import math
+import re
 from typing import Any
+import unicodedata
 
 from .errors import InvalidArgumentError
+
+# A PIN (valet, speed limit, PIN to drive) is four ASCII digits; `str.isdigit` would also let
+# through full-width or Arabic-Indic digits, which the car's keypad cannot enter.
+PIN_PATTERN = re.compile(r"[0-9]{4}")
+# Unicode categories refused in text sent to the car: control characters (line breaks, tabs,
+# escape codes) and lone surrogates, which cannot even be encoded as UTF-8.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
 
 
 def check_int(name: str, value: Any, low: int, high: int) -> int:
@@ -41,19 +50,33 @@ def check_bool(name: str, value: Any) -> bool:
     return value
 
 
+def is_pin(value: object) -> bool:
+    """Whether `value` is a PIN: exactly four ASCII digits."""
+    return isinstance(value, str) and PIN_PATTERN.fullmatch(value) is not None
+
+
 def check_pin(name: str, value: Any) -> str:
-    """A four-digit PIN."""
-    text = str(value)
-    if len(text) != 4 or not text.isdigit():
-        raise InvalidArgumentError(f"{name} must be 4 digits")
-    return text
+    """A four-digit PIN (ASCII digits only)."""
+    if not is_pin(value):
+        raise InvalidArgumentError(f"{name} must be 4 digits (0-9)")
+    return str(value)
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds a control character or a lone surrogate."""
+    return any(unicodedata.category(char) in REFUSED_CATEGORIES for char in text)
 
 
 def check_text(name: str, value: Any, *, max_length: int) -> str:
-    """Non-blank text of at most `max_length` characters."""
-    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+    """Text of 1 to `max_length` characters once trimmed, without control characters."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{name} must be text, got {type(value).__name__}")
+    text = value.strip()
+    if not text or len(text) > max_length:
         raise InvalidArgumentError(f"{name} must be 1-{max_length} characters")
-    return value
+    if has_control_characters(text):
+        raise InvalidArgumentError(f"{name} must not contain control characters")
+    return text
 
 
 def check_coordinates(lat: Any, lon: Any) -> tuple[float, float]:

@@ -35,6 +35,19 @@ VOLUME_MAX = 11.0
 SPEED_LIMIT_MIN_MPH = 50.0
 SPEED_LIMIT_MAX_MPH = 120.0
 VEHICLE_NAME_MAX = 30
+# Navigation text (an address or place shared with the car) after trimming.
+DESTINATION_MAX = 1000
+# Schedule ids are "datetime in epoch time" (uint64 `id` of ChargeSchedule and
+# PreconditionSchedule in teslamotors/vehicle-command pkg/protocol/protobuf/common.proto, and of
+# Remove*ScheduleAction in car_server.proto); Tesla's own proxy fills in `time.Now().Unix()`
+# when none is given (pkg/proxy/command.go, add_charge_schedule). Unix seconds fit in 32 bits
+# until 2106, so anything larger is a mistake, not a schedule.
+SCHEDULE_ID_MAX = 2**32 - 1
+# Where a navigation destination joins the trip: RemoteNavTripOrder in Tesla's car_server.proto
+# (NavigationGpsRequest and NavigationSuperchargerRequest, as extracted in
+# Teslemetry/tesla-protocol proto/command/car_server.proto): 0 unknown (the car decides),
+# 1 replace, 2 prepend, 3 append.
+NAVIGATION_ORDER_MAX = 3
 SOFTWARE_UPDATE_MAX_DELAY_S = 7 * 24 * 3600
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
@@ -242,7 +255,7 @@ class VehicleCommands(ABC):
             "lon": longitude,
         }
         if schedule_id is not None:
-            params["id"] = check_int("id", schedule_id, 0, 2**31)
+            params["id"] = check_int("id", schedule_id, 0, SCHEDULE_ID_MAX)
         if name is not None:
             params["name"] = name
         return await self.command("add_charge_schedule", params)
@@ -250,7 +263,7 @@ class VehicleCommands(ABC):
     async def remove_charge_schedule(self, schedule_id: int) -> CommandResult:
         """Remove a charge schedule by id."""
         return await self.command(
-            "remove_charge_schedule", {"id": check_int("id", schedule_id, 0, 2**31)}
+            "remove_charge_schedule", {"id": check_int("id", schedule_id, 0, SCHEDULE_ID_MAX)}
         )
 
     async def add_precondition_schedule(
@@ -276,7 +289,7 @@ class VehicleCommands(ABC):
             "lon": longitude,
         }
         if schedule_id is not None:
-            params["id"] = check_int("id", schedule_id, 0, 2**31)
+            params["id"] = check_int("id", schedule_id, 0, SCHEDULE_ID_MAX)
         if name is not None:
             params["name"] = name
         return await self.command("add_precondition_schedule", params)
@@ -284,7 +297,7 @@ class VehicleCommands(ABC):
     async def remove_precondition_schedule(self, schedule_id: int) -> CommandResult:
         """Remove a preconditioning schedule by id."""
         return await self.command(
-            "remove_precondition_schedule", {"id": check_int("id", schedule_id, 0, 2**31)}
+            "remove_precondition_schedule", {"id": check_int("id", schedule_id, 0, SCHEDULE_ID_MAX)}
         )
 
     # --- climate ----------------------------------------------------------------------------
@@ -465,7 +478,7 @@ class VehicleCommands(ABC):
         self, destination: str, *, locale: str = "en-US", timestamp_ms: int | None = None
     ) -> CommandResult:
         """Send an address or place text to the car's navigation."""
-        text = check_text("destination", destination, max_length=1000)
+        text = check_text("destination", destination, max_length=DESTINATION_MAX)
         params: dict[str, Any] = {
             "type": "share_ext_content_raw",
             "value": {"android.intent.extra.TEXT": text},
@@ -480,7 +493,11 @@ class VehicleCommands(ABC):
         latitude, longitude = check_coordinates(lat, lon)
         return await self.command(
             "navigation_gps_request",
-            {"lat": latitude, "lon": longitude, "order": check_int("order", order, 0, 100)},
+            {
+                "lat": latitude,
+                "lon": longitude,
+                "order": check_int("order", order, 0, NAVIGATION_ORDER_MAX),
+            },
         )
 
     async def navigation_sc_request(self, supercharger_id: int, order: int = 0) -> CommandResult:
@@ -489,7 +506,7 @@ class VehicleCommands(ABC):
             "navigation_sc_request",
             {
                 "id": check_int("id", supercharger_id, 0, 2**31),
-                "order": check_int("order", order, 0, 100),
+                "order": check_int("order", order, 0, NAVIGATION_ORDER_MAX),
             },
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+import re
 import time
 from typing import Any
 
@@ -256,7 +257,9 @@ def _speed_limit(activate: bool) -> Callable[[Params], EncodedCommand]:
 
 
 def _valid_pin(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 4 and value.isdigit()
+    # Four ASCII digits, as api/validation.py's PIN_PATTERN (str.isdigit would also take
+    # full-width or Arabic-Indic digits, which the car's keypad cannot enter).
+    return isinstance(value, str) and re.fullmatch(r"[0-9]{4}", value) is not None
 
 
 def _valet(params: Params) -> EncodedCommand:
