@@ -258,8 +258,12 @@ class VehicleStateSection(_SectionData):
 
     def tpms_pressure(self, wheel: str) -> float | None:
         """One wheel's pressure in bar (`fl`, `fr`, `rl`, `rr`); None without a reading."""
-        value: float | None = getattr(self, f"tpms_pressure_{wheel}")
-        return value
+        return {
+            "fl": self.tpms_pressure_fl,
+            "fr": self.tpms_pressure_fr,
+            "rl": self.tpms_pressure_rl,
+            "rr": self.tpms_pressure_rr,
+        }.get(wheel)
 
     @property
     def media_info(self) -> Mapping[str, Any]:
