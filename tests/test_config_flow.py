@@ -461,7 +461,7 @@ async def _reconfigure(hass: HomeAssistant, entry: Any, choice: str) -> Result:
     """Open Reconfigure and pick one of its menu entries."""
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["scopes", "signing_domain"]
+    assert result["menu_options"] == ["scopes", "signing_domain", "streaming"]
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": choice}
     )

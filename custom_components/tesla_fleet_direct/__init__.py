@@ -27,6 +27,7 @@ from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 from .services import async_setup_services
 from .signing_runtime import async_setup_signing
 from .signing_setup import CONF_APP_DOMAIN
+from .streaming_upkeep import async_remove_streaming, async_start_upkeep
 from .token import TeslaTokenManager
 
 # The platforms set up for every entry; the live-data and control parts add theirs here.
@@ -148,6 +149,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     vehicles.async_start()
     async_track_budget(hass, entry, polling)
+    async_start_upkeep(hass, entry)
     return True
 
 
@@ -171,6 +173,7 @@ async def async_remove_config_entry_device(
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> None:
-    """Forget what the removed account's requests cost and its imported energy history."""
+    """Forget the removed account's request costs and energy history; stop its cars streaming."""
+    await async_remove_streaming(hass, entry)
     await CostMeter(hass, entry.entry_id).async_remove()
     await async_remove_energy_history(hass, entry)

@@ -41,6 +41,7 @@ from .const import CONF_BASE_URL, CONF_REGION, DOMAIN, LOGGER, MANDATORY_SCOPES,
 from .endpoints import get_endpoints
 from .options_flow import TeslaFleetDirectOptionsFlow
 from .signing_setup import CONF_APP_DOMAIN, PartnerRegistrationError, SigningSetupFlowMixin
+from .streaming_setup import StreamingSetupFlowMixin
 from .token import CONF_TOKEN, token_claims, token_scopes
 
 CONF_SCOPES = "scopes"
@@ -66,7 +67,9 @@ def usable_products(products: Products, granted: frozenset[str]) -> bool:
     )
 
 
-class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandler, domain=DOMAIN):
+class TeslaFleetDirectConfigFlow(
+    SigningSetupFlowMixin, StreamingSetupFlowMixin, AbstractOAuth2FlowHandler, domain=DOMAIN
+):
     """Sign in to a Tesla account through the user's own Tesla developer app."""
 
     DOMAIN = DOMAIN
@@ -132,11 +135,11 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the granted scopes, or set up signed commands, of an existing account."""
+        """Change the granted scopes, set up signed commands or streaming of an account."""
         self._requested = self._granted_optional(self._get_reconfigure_entry().data)
         self._sign_in_region = self._own_sign_in(self._get_reconfigure_entry().data)
         return self.async_show_menu(
-            step_id="reconfigure", menu_options=["scopes", "signing_domain"]
+            step_id="reconfigure", menu_options=["scopes", "signing_domain", "streaming"]
         )
 
     # --- steps ----------------------------------------------------------------------------
@@ -279,9 +282,11 @@ class TeslaFleetDirectConfigFlow(SigningSetupFlowMixin, AbstractOAuth2FlowHandle
             CONF_BASE_URL: client.base_url or endpoints.base_url(region),
         }
         if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
-            return self.async_update_reload_and_abort(self._entry(), data=data)
+            # Merged: what the other set-ups stored (app domain, streaming) stays.
+            return self.async_update_reload_and_abort(self._entry(), data_updates=data)
         title = (profile.full_name or profile.email if profile else None) or DEFAULT_TITLE
-        return self.async_create_entry(title=title, data=data)
+        # The create-entry dialog says where streaming is set up (config.create_entry).
+        return self.async_create_entry(title=title, data=data, description="streaming_note")
 
     # --- signed commands (steps in signing_setup.py) --------------------------------------
 
