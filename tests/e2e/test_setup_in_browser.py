@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from playwright.async_api import BrowserContext, Locator, Page, async_playwright, expect
 import pytest
 
+from tests.streaming_helpers import Pki, TlsServer
+
 from .dev_instance import DevInstance, start_dev_instance
 from .ha_ui import CHROMIUM_ARGS, HomeAssistantUI, confine_to_loopback
 from .page_text import load_strings
@@ -174,8 +176,10 @@ async def set_up(ui: HomeAssistantUI, context: BrowserContext, car: Vehicle) -> 
     menu = ("config", "step", "missing_scopes", "menu_options")
     await page.get_by_text(text(*menu, "finish"), exact=True).click()
 
-    # The entry is created: Home Assistant offers to name and place the new devices.
-    await ui.step("created", page.get_by_text("Name and assign"))
+    # The entry is created: Home Assistant offers to name and place the new devices, and the
+    # integration's note says where streaming is set up.
+    note = text("config", "create_entry", "streaming_note").split(":", 1)[0]
+    await ui.step("created", page.get_by_text("Name and assign"), page.get_by_text(note))
     names = page.get_by_role("textbox", name="Device name")
     assert car.display_name in [await name.input_value() for name in await names.all()]
     await page.get_by_role("button", name=re.compile("finish", re.IGNORECASE)).click()
@@ -220,6 +224,7 @@ async def reconfigure(ui: HomeAssistantUI, option: str) -> None:
         page.get_by_text(step_title("reconfigure")),
         page.get_by_text(text(*menu, "scopes"), exact=True),
         page.get_by_text(text(*menu, "signing_domain"), exact=True),
+        page.get_by_text(text(*menu, "streaming"), exact=True),
     )
     await page.get_by_text(text(*menu, option), exact=True).click()
 
@@ -299,22 +304,50 @@ async def sign_in_again(ui: HomeAssistantUI, context: BrowserContext, emulator: 
     await show_battery_level(ui, car, "signed-in-again")
 
 
+async def set_up_streaming(ui: HomeAssistantUI, server: TlsServer) -> None:
+    """Reconfigure > Set up streaming: a server whose certificate no public CA issued is refused.
+
+    Home Assistant runs as its own process and trusts the public CAs only (certifi), so a
+    certificate made by the test can only be refused, with the reason; the walk through to the
+    cars' summary runs in tests/test_streaming_setup.py, where the trust store is the test's.
+    """
+    page = ui.page
+    await reconfigure(ui, "streaming")
+    await ui.step("streaming-server", page.get_by_text(step_title("streaming_server")))
+    await page.get_by_role("textbox", name=re.compile(r"^Host name")).fill("127.0.0.1")
+    await page.get_by_role("spinbutton", name=re.compile(r"^Port")).fill(str(server.port))
+    await page.get_by_role("button", name="Submit").click()
+    untrusted = fixed_part(text("config", "error", "streaming_untrusted"))
+    await ui.step("streaming-untrusted", page.get_by_text(untrusted))
+    await ui.close_dialog()
+
+
 @pytest.mark.timeout(WALK_TIMEOUT_S)
 async def test_every_flow_step_in_the_browser(
     chromium: Path, browser_profile: Path, artifacts: Path, tmp_path: Path, emulator: Emulator
 ) -> None:
-    """Set up, options, both reconfigure paths and reauth, each screen free of raw keys."""
+    """Set up, options, the reconfigure paths and reauth, each screen free of raw keys."""
     car = emulator.vehicle(VIN)
+    # The owner's telemetry server, with a certificate from the test's own CA.
+    pki = Pki()
+    server = TlsServer(tmp_path)
+    server.serve(pki.server(), pki.intermediate)
+    await server.start()
     # A level no default produces, so the page can only show it if it came from the emulator.
     car.battery_level = 57.0
-    async with (
-        start_dev_instance(tmp_path / "config", artifacts, emulator.url) as instance,
-        browser(chromium, browser_profile) as context,
-        tab(context, instance, artifacts) as ui,
-    ):
-        await ui.log_in(instance.username, instance.password)
-        await set_up(ui, context, car)
-        await change_options(ui)
-        await reconfigure_permissions(ui, context)
-        await set_up_signed_commands(ui, emulator)
-        await sign_in_again(ui, context, emulator)
+    try:
+        async with (
+            start_dev_instance(tmp_path / "config", artifacts, emulator.url) as instance,
+            browser(chromium, browser_profile) as context,
+            tab(context, instance, artifacts) as ui,
+        ):
+            await ui.log_in(instance.username, instance.password)
+            await set_up(ui, context, car)
+            await change_options(ui)
+            await reconfigure_permissions(ui, context)
+            await set_up_signed_commands(ui, emulator)
+            await sign_in_again(ui, context, emulator)
+            # After the reauthentication: it kept the app domain, so streaming can be set up.
+            await set_up_streaming(ui, server)
+    finally:
+        await server.stop()
