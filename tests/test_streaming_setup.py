@@ -448,6 +448,23 @@ async def test_sleeping_car_takes_it_when_awake(
     assert settings.cars[MY] == "pending"
 
 
+async def test_read_back_failing_still_keeps_what_was_sent(
+    hass: HomeAssistant, emulator: Emulator, account: Any, server: TlsServer
+) -> None:
+    """Tesla took the configuration but the read-back fails: saved anyway, shown as waiting."""
+    emulator.faults.inject(f"*/vehicles/{MY}/fleet_telemetry_config", 503)
+    result = await send(hass, account, server.port)
+    assert result["step_id"] == "streaming_cars"
+    assert "next awake" in car_line(result, emulator.vehicle(MY).display_name)
+    settings = StreamingSettings.from_entry(account)
+    assert settings is not None
+    assert settings.cars[MY] == "pending"
+    # Known to the entry, so removing it deletes the configuration from the car.
+    await hass.config_entries.async_remove(account.entry_id)
+    await hass.async_block_till_done()
+    assert telemetry(emulator) is None
+
+
 async def test_app_not_registered_in_the_region(
     hass: HomeAssistant, emulator: Emulator, account: Any, server: TlsServer
 ) -> None:

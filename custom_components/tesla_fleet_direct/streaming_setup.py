@@ -250,11 +250,15 @@ class StreamingSetupFlowMixin(ConfigFlow):
         vins = [v.vin for v in entry.runtime_data.products.vehicles]
         status = await client.fleet_status(vins)
         sent, states = await async_send(self.hass, client, settings, vins, status=status)
-        states = await async_read_states(client, states)
-        sent = replace(sent, cars=states, checked_at=now_ts())
-        self.hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_STREAMING: sent.to_data()}
-        )
+        # Saved before anything else can fail: the cars hold the configuration now.
+        self._save_streaming(entry, sent)
+        try:
+            states = await async_read_states(client, states)
+        except TeslaFleetError as err:
+            # The cars that took it show as waiting; the daily check reads them later.
+            LOGGER.debug("Reading the cars' telemetry configuration failed: %s", err)
+        else:
+            self._save_streaming(entry, replace(sent, cars=states, checked_at=now_ts()))
         labels = await self._async_car_labels()
         names = car_names(entry)
         domain = str(entry.data.get(CONF_APP_DOMAIN))
@@ -302,6 +306,13 @@ class StreamingSetupFlowMixin(ConfigFlow):
             entry, data={k: v for k, v in entry.data.items() if k != CONF_STREAMING}
         )
         return self.async_abort(reason="streaming_off_done")
+
+    def _save_streaming(
+        self, entry: TeslaFleetDirectConfigEntry, settings: StreamingSettings
+    ) -> None:
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_STREAMING: settings.to_data()}
+        )
 
     async def _async_car_labels(self) -> dict[str, str]:
         """The per-car states' texts in the user's language."""
