@@ -477,6 +477,26 @@ async def test_app_not_registered_in_the_region(
 # --- changing, turning off, removing -------------------------------------------------------
 
 
+async def test_changing_the_settings_sends_them_at_once(
+    hass: HomeAssistant, emulator: Emulator, account: Any, server: TlsServer
+) -> None:
+    """Change: the form starts from what is set; the new field choice reaches the car."""
+    await send(hass, account, server.port)
+    result = await open_streaming(hass, account)
+    result = await submit(hass, result, {"next_step_id": "streaming_server"})
+    schema = result["data_schema"].schema
+    suggested = {str(k): (k.description or {}).get("suggested_value") for k in schema}
+    assert suggested["hostname"] == HOST
+    assert suggested["port"] == server.port
+    result = await submit(hass, result, server_input(server.port))
+    result = await submit(hass, result, {"groups": ["tyres"], "budget": 1.0})
+    assert result["step_id"] == "streaming_cars"
+    assert set(telemetry(emulator).claims["fields"]) == {
+        f.name for f in FIELDS if f.group == "tyres"
+    }
+    assert config_sends(emulator) == 2
+
+
 async def test_turning_streaming_off_deletes_the_configs(
     hass: HomeAssistant, emulator: Emulator, account: Any, server: TlsServer
 ) -> None:

@@ -170,16 +170,6 @@ class StreamingSettings:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class CarOutcome:
-    """How one car took the configuration, for the set-up's summary."""
-
-    vin: str
-    name: str
-    state: str
-    firmware: str | None = None
-
-
 def now_ts() -> float:
     """Home Assistant's clock (moved by tests' freezer)."""
     return dt_util.utcnow().timestamp()
@@ -200,14 +190,16 @@ def firmware_needed(status: FleetStatus | None, vin: str) -> str:
     return FIRMWARE_NEEDED_INTEL_ATOM if intel_atom else FIRMWARE_NEEDED
 
 
-def _skipped_state(reason: str, status: FleetStatus | None, vin: str) -> str:
-    """Tesla's skip reason, made precise with what fleet_status says about the car."""
+def _skipped_state(reason: str, status: FleetStatus | None, vin: str, previous: str | None) -> str:
+    """Tesla's skip reason, made precise with what fleet_status says (or said) about the car."""
+    if reason != "missing_key":
+        return reason
     info = status.vehicle_info.get(vin) if status is not None else None
-    if reason == "missing_key" and info is not None:
-        if info.safety_screen_streaming_toggle_enabled is False:
-            # Intel Atom Model S/X take no key for streaming: the in-car toggle instead.
-            return NEEDS_TOGGLE
-    return reason
+    if info is None:
+        # A re-send asks no fleet_status: what the set-up found still holds.
+        return NEEDS_TOGGLE if previous == NEEDS_TOGGLE else reason
+    # Intel Atom Model S/X take no key for streaming: the in-car toggle instead.
+    return NEEDS_TOGGLE if info.safety_screen_streaming_toggle_enabled is False else reason
 
 
 async def async_send(
@@ -237,7 +229,7 @@ async def async_send(
     states = {
         vin: PENDING
         if (reason := result.reason(vin)) is None
-        else _skipped_state(reason, status, vin)
+        else _skipped_state(reason, status, vin, settings.cars.get(vin))
         for vin in vins
     }
     sent = replace(settings, exp=exp, sent_at=now, cars=states)
