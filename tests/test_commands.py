@@ -16,12 +16,13 @@ from homeassistant.helpers.translation import async_get_translations
 import pytest
 
 from custom_components.tesla_fleet_direct.api import TeslaFleetClient
-from custom_components.tesla_fleet_direct.commands import (
-    COMMANDERS,
+from custom_components.tesla_fleet_direct.api.models import BENIGN_REASONS
+from custom_components.tesla_fleet_direct.command_errors import CarIdentity
+from custom_components.tesla_fleet_direct.command_registry import COMMANDERS
+from custom_components.tesla_fleet_direct.command_runner import (
     ONLINE_TRUST_S,
-    CarIdentity,
-    ClientCommandApi,
     VehicleCommander,
+    async_run_site_command,
 )
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from custom_components.tesla_fleet_direct.devices import vehicle_fleet
@@ -81,7 +82,7 @@ def commander_for(
 ) -> VehicleCommander:
     return VehicleCommander(
         hass,
-        ClientCommandApi(client.vehicle(vin)),
+        client.vehicle(vin),
         CarIdentity(vin=vin, name="Red Pearl" if vin == M3 else "Midnight"),
         **kwargs,  # type: ignore[arg-type]
     )
@@ -91,7 +92,7 @@ async def test_online_car_runs_the_command_without_waking(
     hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
 ) -> None:
     emulator.vehicle(M3).locked = True
-    await commander_for(hass, client).async_send("door_unlock")
+    await commander_for(hass, client).async_send(lambda car: car.door_unlock())
     assert emulator.vehicle(M3).locked is False
     assert wakes(emulator) == 0
     assert len(command_posts(emulator, M3, "door_unlock")) == 1
@@ -102,7 +103,7 @@ async def test_asleep_car_is_woken_by_a_fresh_state_check_then_commanded(
 ) -> None:
     emulator.clock.advance(16 * 60)
     assert emulator.vehicle(M3).state == "asleep"
-    await commander_for(hass, client).async_send("set_sentry_mode", {"on": True})
+    await commander_for(hass, client).async_send(lambda car: car.set_sentry_mode(True))
     car = emulator.vehicle(M3)
     assert car.sentry_mode is True
     assert wakes(emulator) == 1
@@ -116,7 +117,10 @@ async def test_concurrent_commands_share_one_wake(
 ) -> None:
     emulator.clock.advance(16 * 60)
     commander = commander_for(hass, client)
-    await asyncio.gather(commander.async_send("flash_lights"), commander.async_send("honk_horn"))
+    await asyncio.gather(
+        commander.async_send(lambda car: car.flash_lights()),
+        commander.async_send(lambda car: car.honk_horn()),
+    )
     car = emulator.vehicle(M3)
     assert (car.light_flashes, car.horn_honks) == (1, 1)
     assert wakes(emulator) == 1
@@ -126,7 +130,7 @@ async def test_408_from_the_command_wakes_and_retries_once(
     hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
 ) -> None:
     emulator.faults.inject(f"*/vehicles/{M3}/command/flash_lights", 408)
-    await commander_for(hass, client).async_send("flash_lights")
+    await commander_for(hass, client).async_send(lambda car: car.flash_lights())
     assert emulator.vehicle(M3).light_flashes == 1
     assert len(command_posts(emulator, M3, "flash_lights")) == 2
 
@@ -136,7 +140,7 @@ async def test_second_408_is_reported_not_retried_forever(
 ) -> None:
     emulator.faults.inject(f"*/vehicles/{M3}/command/flash_lights", 408, count=5)
     with pytest.raises(HomeAssistantError) as err:
-        await commander_for(hass, client).async_send("flash_lights")
+        await commander_for(hass, client).async_send(lambda car: car.flash_lights())
     assert err.value.translation_key == "vehicle_asleep"
     assert len(command_posts(emulator, M3, "flash_lights")) == 2
 
@@ -147,7 +151,7 @@ async def test_wake_timeout_says_waking_timed_out(
     emulator.clock.advance(16 * 60)
     emulator.vehicle(M3).set_connectivity(False)
     with pytest.raises(HomeAssistantError) as err:
-        await commander_for(hass, client).async_send("door_lock")
+        await commander_for(hass, client).async_send(lambda car: car.door_lock())
     assert err.value.translation_key == "wake_timeout"
     assert err.value.translation_placeholders == {"name": "Red Pearl"}
     assert "Waking the car Red Pearl timed out" in str(err.value)
@@ -159,7 +163,7 @@ async def test_result_false_surfaces_teslas_reason(
 ) -> None:
     emulator.vehicle(M3).plugged_in = False
     with pytest.raises(HomeAssistantError) as err:
-        await commander_for(hass, client).async_send("charge_start")
+        await commander_for(hass, client).async_send(lambda car: car.charge_start())
     assert err.value.translation_key == "command_failed"
     assert err.value.translation_placeholders is not None
     assert err.value.translation_placeholders["reason"] == "disconnected"
@@ -175,8 +179,52 @@ async def test_benign_reason_counts_as_success_and_still_confirms(
         confirmed.append(updates)
 
     commander = commander_for(hass, client, on_success=on_success)
-    await commander.async_send("charge_stop", updates={"charge_state": {"charging_state": "x"}})
+    await commander.async_send(
+        lambda car: car.charge_stop(), updates={"charge_state": {"charging_state": "x"}}
+    )
     assert confirmed == [{"charge_state": {"charging_state": "x"}}]
+
+
+SITE = 2252180000000001
+
+
+def answered(reason: str) -> dict[str, object]:
+    """A command answer Tesla gives when it did not do what was asked."""
+    return {"response": {"result": False, "reason": reason}}
+
+
+@pytest.mark.parametrize("reason", sorted(BENIGN_REASONS))
+async def test_a_reason_meaning_done_already_is_success_for_cars_and_sites_alike(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient, reason: str
+) -> None:
+    """One table decides: e.g. `complete` is no error from a car, as it is none from a site."""
+    confirmed: list[object] = []
+
+    async def on_success(updates: object) -> None:
+        confirmed.append(updates)
+
+    emulator.faults.inject(f"*/vehicles/{M3}/command/flash_lights", 200, body=answered(reason))
+    commander = commander_for(hass, client, on_success=on_success)
+    await commander.async_send(lambda car: car.flash_lights())
+    assert confirmed == [None]
+    emulator.faults.inject(f"*/energy_sites/{SITE}/backup", 200, body=answered(reason))
+    await async_run_site_command(hass, "Home", client.energy_site(SITE).backup(80))
+
+
+async def test_any_other_reason_fails_for_cars_and_sites_alike(
+    hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
+) -> None:
+    emulator.faults.inject(f"*/vehicles/{M3}/command/flash_lights", 200, body=answered("busy"))
+    with pytest.raises(HomeAssistantError) as car_err:
+        await commander_for(hass, client).async_send(lambda car: car.flash_lights())
+    emulator.faults.inject(f"*/energy_sites/{SITE}/backup", 200, body=answered("busy"))
+    with pytest.raises(HomeAssistantError) as site_err:
+        await async_run_site_command(hass, "Home", client.energy_site(SITE).backup(80))
+    for err, name in ((car_err, "Red Pearl"), (site_err, "Home")):
+        assert err.value.translation_key == "command_failed"
+        assert err.value.translation_placeholders is not None
+        assert err.value.translation_placeholders["reason"] == "busy"
+        assert err.value.translation_placeholders["name"] == name
 
 
 async def test_rate_limit_says_when_to_retry(
@@ -184,7 +232,7 @@ async def test_rate_limit_says_when_to_retry(
 ) -> None:
     emulator.faults.inject(f"*/vehicles/{M3}/command/honk_horn", 429, retry_after=42)
     with pytest.raises(HomeAssistantError) as err:
-        await commander_for(hass, client).async_send("honk_horn")
+        await commander_for(hass, client).async_send(lambda car: car.honk_horn())
     assert err.value.translation_key == "rate_limited"
     assert err.value.translation_placeholders == {"seconds": "42"}
     assert emulator.vehicle(M3).horn_honks == 0
@@ -194,7 +242,7 @@ async def test_signing_required_car_gets_a_repair_issue_not_a_stack_trace(
     hass: HomeAssistant, emulator: Emulator, client: TeslaFleetClient
 ) -> None:
     with pytest.raises(HomeAssistantError) as err:
-        await commander_for(hass, client, MY).async_send("door_lock")
+        await commander_for(hass, client, MY).async_send(lambda car: car.door_lock())
     assert err.value.translation_key == "signing_required"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"key_not_paired_{MY}")
     assert issue is not None
@@ -214,7 +262,7 @@ async def test_success_shows_the_change_at_once_then_confirms_with_a_refresh(
     data_requests_before = sum(1 for e in emulator.ledger.entries if "vehicle_data" in e.path)
     commander = commander_for(hass, client, on_success=coordinator.async_command_sent)
     await commander.async_send(
-        "set_charge_limit", {"percent": 90}, updates={"charge_state": {"charge_limit_soc": 90}}
+        lambda car: car.set_charge_limit(90), updates={"charge_state": {"charge_limit_soc": 90}}
     )
     assert coordinator.data.data["charge_state"]["charge_limit_soc"] == 90
     assert emulator.vehicle(M3).charge_limit_soc == 90
@@ -235,15 +283,15 @@ async def test_after_a_429_nothing_is_sent_until_retry_after(
     commander = commander_for(hass, client, gate=gate)
     emulator.faults.inject(f"*/vehicles/{M3}/command/honk_horn", 429, retry_after=30)
     with pytest.raises(HomeAssistantError):
-        await commander.async_send("honk_horn")
+        await commander.async_send(lambda car: car.honk_horn())
     before = len(emulator.ledger.entries)
     freezer.tick(timedelta(seconds=20))
     with pytest.raises(HomeAssistantError) as err:
-        await commander.async_send("honk_horn")
+        await commander.async_send(lambda car: car.honk_horn())
     assert err.value.translation_placeholders == {"seconds": "10"}
     assert len(emulator.ledger.entries) == before  # refused locally, nothing billed
     freezer.tick(timedelta(seconds=11))
-    await commander.async_send("honk_horn")
+    await commander.async_send(lambda car: car.honk_horn())
     assert emulator.vehicle(M3).horn_honks == 1
 
 
@@ -262,7 +310,7 @@ async def test_car_believed_online_gets_the_command_as_its_only_request(
     emulator.vehicle(M3).locked = True
     commander = commander_for(hass, client, online_until=believed_online_for(120))
     emulator.ledger.clear()
-    await commander.async_send("door_unlock")
+    await commander.async_send(lambda car: car.door_unlock())
     assert emulator.vehicle(M3).locked is False
     assert [(e.method, e.path) for e in emulator.ledger.entries] == [
         ("POST", f"/na/api/1/vehicles/{M3}/command/door_unlock")
@@ -277,7 +325,7 @@ async def test_car_that_fell_asleep_since_it_was_seen_is_woken_after_the_408(
     emulator.clock.advance(16 * 60)
     assert emulator.vehicle(M3).state == "asleep"
     emulator.ledger.clear()
-    await commander.async_send("set_sentry_mode", {"on": True})
+    await commander.async_send(lambda car: car.set_sentry_mode(True))
     assert emulator.vehicle(M3).sentry_mode is True
     assert wakes(emulator) == 1
     paths = [e.path for e in emulator.ledger.entries]
@@ -291,7 +339,7 @@ async def test_408_to_a_car_that_is_online_is_retried_without_a_wake(
 ) -> None:
     commander = commander_for(hass, client, online_until=believed_online_for(120))
     emulator.faults.inject(f"*/vehicles/{M3}/command/flash_lights", 408)
-    await commander.async_send("flash_lights")
+    await commander.async_send(lambda car: car.flash_lights())
     assert emulator.vehicle(M3).light_flashes == 1
     assert wakes(emulator) == 0
     assert len(command_posts(emulator, M3, "flash_lights")) == 2
@@ -303,7 +351,7 @@ async def test_car_not_vouched_for_is_checked_first(
     """The polls found it asleep (or looked too long ago): the free state check comes first."""
     commander = commander_for(hass, client, online_until=lambda: None)
     emulator.ledger.clear()
-    await commander.async_send("flash_lights")
+    await commander.async_send(lambda car: car.flash_lights())
     paths = [e.path for e in emulator.ledger.entries]
     assert paths[0].endswith(f"/vehicles/{M3}")
     assert paths[-1].endswith("/command/flash_lights")
@@ -317,16 +365,16 @@ async def test_a_car_that_just_answered_is_sent_the_next_command_at_once(
     client: TeslaFleetClient,
 ) -> None:
     commander = commander_for(hass, client)  # no polls vouching for it
-    await commander.async_send("flash_lights")  # state check, then the command
+    await commander.async_send(lambda car: car.flash_lights())  # state check, then the command
     freezer.tick(timedelta(seconds=ONLINE_TRUST_S))
     emulator.ledger.clear()
-    await commander.async_send("honk_horn")
+    await commander.async_send(lambda car: car.honk_horn())
     assert [e.path for e in emulator.ledger.entries] == [
         f"/na/api/1/vehicles/{M3}/command/honk_horn"
     ]
     freezer.tick(timedelta(seconds=ONLINE_TRUST_S + 1))
     emulator.ledger.clear()
-    await commander.async_send("honk_horn")
+    await commander.async_send(lambda car: car.honk_horn())
     assert emulator.ledger.entries[0].path.endswith(f"/vehicles/{M3}")
 
 

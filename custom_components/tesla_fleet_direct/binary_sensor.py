@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
-from .commands import CHARGING_SCOPES, VEHICLE_SCOPES
+from .control_entity import CHARGING_SCOPES, VEHICLE_SCOPES
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_entities import energy_site_binary_sensors

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .commands import (
+from .api.models import CommandResult
+from .api.vehicle_commands import VehicleCommands
+from .const import DOMAIN
+from .control_entity import (
     VEHICLE_SCOPES,
     VehicleControlDescription,
     VehicleControlEntity,
     async_add_vehicle_controls,
 )
-from .const import DOMAIN
 from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -36,7 +37,8 @@ async def _homelink(entity: VehicleButton) -> None:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="homelink_needs_location"
         )
-    await entity.async_send("trigger_homelink", {"lat": here[0], "lon": here[1]})
+    lat, lon = here
+    await entity.async_send(lambda car: car.trigger_homelink(lat, lon))
 
 
 async def _refresh(entity: VehicleButton) -> None:
@@ -44,24 +46,30 @@ async def _refresh(entity: VehicleButton) -> None:
     await entity.coordinator.async_request_refresh()
 
 
-def _send(name: str, **params: Any) -> Callable[[VehicleButton], Awaitable[None]]:
+def _send(
+    call: Callable[[VehicleCommands], Awaitable[CommandResult]],
+) -> Callable[[VehicleButton], Awaitable[None]]:
     async def press(entity: VehicleButton) -> None:
-        await entity.async_send(name, params or None)
+        await entity.async_send(call)
 
     return press
 
 
 async def _wake(entity: VehicleButton) -> None:
+    # The commander asks the coordinator for a prompt refresh once the car is online.
     await entity.commander.async_wake_up()
-    await entity.coordinator.async_command_sent(None)
 
 
 VEHICLE_BUTTONS: tuple[VehicleButtonDescription, ...] = (
     VehicleButtonDescription(key="wake_up", translation_key="wake_up", press_fn=_wake),
     VehicleButtonDescription(
-        key="flash_lights", translation_key="flash_lights", press_fn=_send("flash_lights")
+        key="flash_lights",
+        translation_key="flash_lights",
+        press_fn=_send(VehicleCommands.flash_lights),
     ),
-    VehicleButtonDescription(key="honk", translation_key="honk", press_fn=_send("honk_horn")),
+    VehicleButtonDescription(
+        key="honk", translation_key="honk", press_fn=_send(VehicleCommands.honk_horn)
+    ),
     VehicleButtonDescription(
         key="homelink",
         translation_key="homelink",
@@ -73,7 +81,7 @@ VEHICLE_BUTTONS: tuple[VehicleButtonDescription, ...] = (
     VehicleButtonDescription(
         key="remote_start",
         translation_key="remote_start",
-        press_fn=_send("remote_start_drive"),
+        press_fn=_send(VehicleCommands.remote_start_drive),
         exists_fn=lambda data: (
             (data.get("vehicle_state") or {}).get("remote_start_supported") is not False
         ),
@@ -81,7 +89,7 @@ VEHICLE_BUTTONS: tuple[VehicleButtonDescription, ...] = (
     VehicleButtonDescription(
         key="boombox",
         translation_key="boombox",
-        press_fn=_send("remote_boombox", sound=2000),
+        press_fn=_send(lambda car: car.remote_boombox(2000)),
         # A party trick: most users never want it on their dashboard.
         entity_registry_enabled_default=False,
     ),
@@ -90,13 +98,13 @@ VEHICLE_BUTTONS: tuple[VehicleButtonDescription, ...] = (
     VehicleButtonDescription(
         key="next_favorite",
         translation_key="next_favorite",
-        press_fn=_send("media_next_fav"),
+        press_fn=_send(VehicleCommands.media_next_fav),
         entity_registry_enabled_default=False,
     ),
     VehicleButtonDescription(
         key="previous_favorite",
         translation_key="previous_favorite",
-        press_fn=_send("media_prev_fav"),
+        press_fn=_send(VehicleCommands.media_prev_fav),
         entity_registry_enabled_default=False,
     ),
     VehicleButtonDescription(

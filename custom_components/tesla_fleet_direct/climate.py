@@ -17,27 +17,34 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .commands import (
-    VehicleCommander,
+from .api.vehicle_commands import (
+    TEMP_MAX_C,
+    TEMP_MIN_C,
+    CabinOverheatTemp,
+    ClimateKeeperMode,
+    VehicleCommands,
+)
+from .command_errors import require_range
+from .command_runner import VehicleCommander
+from .const import DOMAIN
+from .control_entity import (
     VehicleControlDescription,
     VehicleControlEntity,
     async_add_vehicle_controls,
     car_config,
     car_section,
-    require_range,
 )
-from .const import DOMAIN
 from .devices import TeslaFleetDirectConfigEntry
 from .vehicle_coordinator import TeslaVehicleCoordinator
 
 PARALLEL_UPDATES = 0
 
-KEEPER_PRESETS = ("off", "keep", "dog", "camp")  # Tesla's climate_keeper_mode 0-3
-# Tesla's fixed cabin overheat protection thresholds (°C) by name.
+# Presets in the order of Tesla's climate_keeper_mode values (off, keep, dog, camp).
+KEEPER_PRESETS = tuple(mode.name.lower() for mode in ClimateKeeperMode)
+# Tesla's fixed cabin overheat protection thresholds (°C) by the name the car reports.
 COP_TEMPS = {"Low": 30, "Medium": 35, "High": 40}
+COP_LEVELS = {name: CabinOverheatTemp[name.upper()] for name in COP_TEMPS}
 COP_MODES = {"Off": HVACMode.OFF, "On": HVACMode.COOL, "FanOnly": HVACMode.FAN_ONLY}
-CABIN_MIN_C = 15.0  # used until the car reports its own range
-CABIN_MAX_C = 28.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,17 +112,20 @@ class CabinClimate(VehicleControlEntity, ClimateEntity):
         self._attr_preset_mode = keeper if keeper in KEEPER_PRESETS else None
         low = self.field("climate_state", "min_avail_temp")
         high = self.field("climate_state", "max_avail_temp")
-        self._attr_min_temp = float(low) if isinstance(low, int | float) else CABIN_MIN_C
-        self._attr_max_temp = float(high) if isinstance(high, int | float) else CABIN_MAX_C
+        # Tesla's range until the car reports its own.
+        self._attr_min_temp = float(low) if isinstance(low, int | float) else TEMP_MIN_C
+        self._attr_max_temp = float(high) if isinstance(high, int | float) else TEMP_MAX_C
 
     async def async_turn_on(self) -> None:
         """Start the cabin climate."""
-        await self.async_send("auto_conditioning_start", climate_state={"is_climate_on": True})
+        await self.async_send(
+            VehicleCommands.auto_conditioning_start, climate_state={"is_climate_on": True}
+        )
 
     async def async_turn_off(self) -> None:
         """Stop the cabin climate (keeper modes end with it)."""
         await self.async_send(
-            "auto_conditioning_stop",
+            VehicleCommands.auto_conditioning_stop,
             climate_state={"is_climate_on": False, "climate_keeper_mode": "off"},
         )
 
@@ -129,10 +139,10 @@ class CabinClimate(VehicleControlEntity, ClimateEntity):
     async def async_set_temperature(self, **kwargs: Any) -> None:
         """Set both front zones to the target (°C), then the mode if one was given."""
         if (temp := kwargs.get(ATTR_TEMPERATURE)) is not None:
+            # The car's own range, which may be narrower than the API's.
             require_range(temp, self.min_temp, self.max_temp, field="temperature")
             await self.async_send(
-                "set_temps",
-                {"driver_temp": temp, "passenger_temp": temp},
+                lambda car: car.set_temps(temp, temp),
                 climate_state={"driver_temp_setting": temp, "passenger_temp_setting": temp},
             )
         if (mode := kwargs.get(ATTR_HVAC_MODE)) is not None:
@@ -143,11 +153,8 @@ class CabinClimate(VehicleControlEntity, ClimateEntity):
         shown: dict[str, Any] = {"climate_keeper_mode": preset_mode}
         if preset_mode != "off":
             shown["is_climate_on"] = True
-        await self.async_send(
-            "set_climate_keeper_mode",
-            {"climate_keeper_mode": KEEPER_PRESETS.index(preset_mode)},
-            climate_state=shown,
-        )
+        mode = ClimateKeeperMode[preset_mode.upper()]
+        await self.async_send(lambda car: car.set_climate_keeper_mode(mode), climate_state=shown)
 
 
 class OverheatProtection(VehicleControlEntity, ClimateEntity):
@@ -197,9 +204,9 @@ class OverheatProtection(VehicleControlEntity, ClimateEntity):
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
         """Off, cool or fan only."""
         name = next(k for k, v in COP_MODES.items() if v == hvac_mode)
+        on, fan_only = hvac_mode != HVACMode.OFF, hvac_mode == HVACMode.FAN_ONLY
         await self.async_send(
-            "set_cabin_overheat_protection",
-            {"on": hvac_mode != HVACMode.OFF, "fan_only": hvac_mode == HVACMode.FAN_ONLY},
+            lambda car: car.set_cabin_overheat_protection(on, fan_only=fan_only),
             climate_state={"cabin_overheat_protection": name},
         )
 
@@ -213,9 +220,9 @@ class OverheatProtection(VehicleControlEntity, ClimateEntity):
                     translation_key="cop_temperature_invalid",
                     translation_placeholders={"value": str(temp)},
                 )
+            cop_temp = COP_LEVELS[level]
             await self.async_send(
-                "set_cop_temp",
-                {"cop_temp": list(COP_TEMPS).index(level)},
+                lambda car: car.set_cop_temp(cop_temp),
                 climate_state={"cop_activation_temperature": level},
             )
         if (mode := kwargs.get(ATTR_HVAC_MODE)) is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from homeassistant.components.cover import (
     CoverDeviceClass,
@@ -16,22 +16,23 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .commands import (
+from .api.vehicle_commands import VehicleCommands
+from .command_runner import Updates, VehicleCall
+from .const import DOMAIN
+from .control_entity import (
     CHARGING_SCOPES,
-    Updates,
     VehicleControlDescription,
     VehicleControlEntity,
     async_add_vehicle_controls,
     car_config,
 )
-from .const import DOMAIN
 from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
 
 WINDOWS = ("fd_window", "fp_window", "rd_window", "rp_window")
 
-type Action = Callable[[VehicleCover], tuple[str, Mapping[str, Any], Updates]]
+type Action = Callable[[VehicleCover], tuple[VehicleCall, Updates]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,35 +57,36 @@ def _windows_closed(data: Mapping[str, Any]) -> bool | None:
     return all(v == 0 for v in values)
 
 
-def _windows(command: str, position: int) -> Action:
-    def action(entity: VehicleCover) -> tuple[str, Mapping[str, Any], Updates]:
+def _windows(command: Literal["vent", "close"], position: int) -> Action:
+    def action(entity: VehicleCover) -> tuple[VehicleCall, Updates]:
         # Closing needs the car's position (Tesla checks it is near); venting does not care.
-        params: dict[str, Any] = {"command": command}
-        if (here := entity.commander.location()) is not None:
-            params |= {"lat": here[0], "lon": here[1]}
-        elif command == "close":
+        here = entity.commander.location()
+        if here is None and command == "close":
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="windows_need_location"
             )
-        return "window_control", params, {"vehicle_state": dict.fromkeys(WINDOWS, position)}
+        lat, lon = here if here is not None else (None, None)
+        return (
+            lambda car: car.window_control(command, lat, lon),
+            {"vehicle_state": dict.fromkeys(WINDOWS, position)},
+        )
 
     return action
 
 
-def _fixed(command: str, params: Mapping[str, Any], updates: Updates) -> Action:
-    return lambda entity: (command, params, updates)
+def _fixed(call: VehicleCall, updates: Updates) -> Action:
+    return lambda entity: (call, updates)
 
 
-def _trunk(entity: VehicleCover) -> tuple[str, Mapping[str, Any], Updates]:
+def _trunk(entity: VehicleCover) -> tuple[VehicleCall, Updates]:
     # actuate_trunk toggles the rear trunk; the caller only sends it when a change is wanted.
     closed = entity.is_closed
-    return "actuate_trunk", {"which_trunk": "rear"}, {"vehicle_state": {"rt": 1 if closed else 0}}
+    return lambda car: car.actuate_trunk("rear"), {"vehicle_state": {"rt": 1 if closed else 0}}
 
 
-def _sunroof(state: str) -> Action:
+def _sunroof(state: Literal["vent", "close"]) -> Action:
     return _fixed(
-        "sun_roof_control",
-        {"state": state},
+        lambda car: car.sun_roof_control(state),
         {"vehicle_state": {"sun_roof_state": "vent" if state == "vent" else "closed"}},
     )
 
@@ -112,7 +114,7 @@ VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
         is_closed_fn=lambda data: (
             None if _closures(data).get("ft") is None else _closures(data).get("ft") == 0
         ),
-        open=_fixed("actuate_trunk", {"which_trunk": "front"}, {"vehicle_state": {"ft": 1}}),
+        open=_fixed(lambda car: car.actuate_trunk("front"), {"vehicle_state": {"ft": 1}}),
     ),
     VehicleCoverDescription(
         key="trunk",
@@ -136,9 +138,13 @@ VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
             if (v := (data.get("charge_state") or {}).get("charge_port_door_open")) is None
             else not v
         ),
-        open=_fixed("charge_port_door_open", {}, {"charge_state": {"charge_port_door_open": True}}),
+        open=_fixed(
+            VehicleCommands.charge_port_door_open,
+            {"charge_state": {"charge_port_door_open": True}},
+        ),
         close=_fixed(
-            "charge_port_door_close", {}, {"charge_state": {"charge_port_door_open": False}}
+            VehicleCommands.charge_port_door_close,
+            {"charge_state": {"charge_port_door_open": False}},
         ),
     ),
     VehicleCoverDescription(
@@ -186,8 +192,8 @@ class VehicleCover(VehicleControlEntity, CoverEntity):
         """Open (vent the windows)."""
         if self.is_closed is False and self.entity_description.key == "trunk":
             return  # the trunk command toggles: never close what the user asked to open
-        command, params, updates = self.entity_description.open(self)
-        await self.async_send(command, params, **updates)
+        call, updates = self.entity_description.open(self)
+        await self.async_send(call, **updates)
 
     async def async_close_cover(self, **kwargs: Any) -> None:
         """Close."""
@@ -195,5 +201,5 @@ class VehicleCover(VehicleControlEntity, CoverEntity):
             return
         if self.is_closed is True and self.entity_description.key == "trunk":
             return
-        command, params, updates = close(self)
-        await self.async_send(command, params, **updates)
+        call, updates = close(self)
+        await self.async_send(call, **updates)

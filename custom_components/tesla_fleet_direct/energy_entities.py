@@ -17,7 +17,7 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOf
 from homeassistant.helpers.typing import StateType
 
 from .api.energy_data import LiveStatus, SiteInfo, WallConnector
-from .commands import SCOPE_ENERGY_CMDS
+from .control_entity import SCOPE_ENERGY_CMDS
 from .energy_coordinator import EnergySiteData, TeslaEnergySiteCoordinator, wall_connector_dins
 from .entity import TeslaEnergySiteEntity
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,16 +11,21 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .commands import (
+from .api.models import CommandResult
+from .api.vehicle_commands import VehicleCommands
+from .const import DOMAIN
+from .control_entity import (
     CHARGING_SCOPES,
     VehicleControlDescription,
     VehicleControlEntity,
     async_add_vehicle_controls,
 )
-from .const import DOMAIN
 from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
+
+
+type LockCall = Callable[[VehicleCommands], Awaitable[CommandResult]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,8 +35,8 @@ class VehicleLockDescription(VehicleControlDescription, LockEntityDescription):
     section: str
     field: str
     is_locked_fn: Callable[[Any], bool | None]
-    lock: tuple[str, Any] | None  # command, value shown afterwards
-    unlock: tuple[str, Any]
+    lock: tuple[LockCall, Any] | None  # typed command, value shown afterwards
+    unlock: tuple[LockCall, Any]
     # Whether there is anything to lock right now (None: always).
     applies_fn: Callable[[VehicleLock], bool] | None = None
 
@@ -52,8 +57,8 @@ VEHICLE_LOCKS: tuple[VehicleLockDescription, ...] = (
         section="vehicle_state",
         field="locked",
         is_locked_fn=lambda v: None if v is None else bool(v),
-        lock=("door_lock", True),
-        unlock=("door_unlock", False),
+        lock=(VehicleCommands.door_lock, True),
+        unlock=(VehicleCommands.door_unlock, False),
     ),
     VehicleLockDescription(
         key="charge_cable",
@@ -65,7 +70,7 @@ VEHICLE_LOCKS: tuple[VehicleLockDescription, ...] = (
         is_locked_fn=lambda v: None if v is None else v == "Engaged",
         # Opening the charge port door is how Tesla releases the latch.
         lock=None,
-        unlock=("charge_port_door_open", "Disengaged"),
+        unlock=(VehicleCommands.charge_port_door_open, "Disengaged"),
         # Without a cable the latch holds nothing: shown unavailable, not "unlocked" (which
         # Home Assistant's overview would count as an unlocked lock).
         applies_fn=_cable_in,
@@ -104,11 +109,11 @@ class VehicleLock(VehicleControlEntity, LockEntity):
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="charge_cable_lock_unsupported"
             )
-        command, shown = desc.lock
-        await self.async_send(command, **{desc.section: {desc.field: shown}})
+        call, shown = desc.lock
+        await self.async_send(call, **{desc.section: {desc.field: shown}})
 
     async def async_unlock(self, **kwargs: Any) -> None:
         """Unlock."""
         desc = self.entity_description
-        command, shown = desc.unlock
-        await self.async_send(command, **{desc.section: {desc.field: shown}})
+        call, shown = desc.unlock
+        await self.async_send(call, **{desc.section: {desc.field: shown}})

@@ -15,7 +15,12 @@ from homeassistant.components.media_player.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .commands import VehicleControlDescription, VehicleControlEntity, async_add_vehicle_controls
+from .api.vehicle_commands import VOLUME_MAX, VehicleCommands
+from .control_entity import (
+    VehicleControlDescription,
+    VehicleControlEntity,
+    async_add_vehicle_controls,
+)
 from .devices import TeslaFleetDirectConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -25,7 +30,6 @@ STATES = {
     "Paused": MediaPlayerState.PAUSED,
     "Stopped": MediaPlayerState.IDLE,
 }
-VOLUME_MAX = 11.0  # Tesla's scale when the car does not say
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +73,7 @@ class VehicleMedia(VehicleControlEntity, MediaPlayerEntity):
 
     @property
     def _volume_max(self) -> float:
+        # Tesla's own scale when the car does not say.
         top = self._media.get("audio_volume_max")
         return float(top) if isinstance(top, int | float) and top > 0 else VOLUME_MAX
 
@@ -103,27 +108,29 @@ class VehicleMedia(VehicleControlEntity, MediaPlayerEntity):
         """Set the volume (HA's 0-1 onto the car's 0-11)."""
         level = round(volume * self._volume_max, 1)
         await self.async_send(
-            "adjust_volume", {"volume": level}, **self._with_media(audio_volume=level)
+            lambda car: car.adjust_volume(level), **self._with_media(audio_volume=level)
         )
 
     async def async_media_play(self) -> None:
         """Play (Tesla only toggles, so send it only when paused or stopped)."""
         if self.state != MediaPlayerState.PLAYING:
             await self.async_send(
-                "media_toggle_playback", **self._with_media(media_playback_status="Playing")
+                VehicleCommands.media_toggle_playback,
+                **self._with_media(media_playback_status="Playing"),
             )
 
     async def async_media_pause(self) -> None:
         """Pause (only when playing)."""
         if self.state == MediaPlayerState.PLAYING:
             await self.async_send(
-                "media_toggle_playback", **self._with_media(media_playback_status="Paused")
+                VehicleCommands.media_toggle_playback,
+                **self._with_media(media_playback_status="Paused"),
             )
 
     async def async_media_next_track(self) -> None:
         """Next track."""
-        await self.async_send("media_next_track")
+        await self.async_send(VehicleCommands.media_next_track)
 
     async def async_media_previous_track(self) -> None:
         """Previous track."""
-        await self.async_send("media_prev_track")
+        await self.async_send(VehicleCommands.media_prev_track)

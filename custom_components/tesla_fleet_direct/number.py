@@ -19,7 +19,15 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.energy import EnergySiteApi
 from .api.energy_data import SiteInfo
 from .api.models import CommandResult
-from .commands import (
+from .api.vehicle_commands import (
+    CHARGE_LIMIT_MAX,
+    CHARGE_LIMIT_MIN,
+    SPEED_LIMIT_MAX_MPH,
+    SPEED_LIMIT_MIN_MPH,
+    VehicleCommands,
+)
+from .command_errors import require_whole
+from .control_entity import (
     CHARGING_SCOPES,
     EnergyControlDescription,
     EnergyControlEntity,
@@ -27,8 +35,6 @@ from .commands import (
     VehicleControlEntity,
     async_add_energy_controls,
     async_add_vehicle_controls,
-    require_range,
-    require_whole,
 )
 from .devices import TeslaFleetDirectConfigEntry
 
@@ -51,8 +57,7 @@ class VehicleNumberDescription(VehicleControlDescription, NumberEntityDescriptio
     value_path: tuple[str, ...]
     min_path: tuple[str, ...] | None = None
     max_path: tuple[str, ...] | None = None
-    command: str
-    param: str
+    send_fn: Callable[[VehicleCommands, int], Awaitable[CommandResult]]
     # Shown at once after the command: field path (section first) and value.
     shown_fn: Callable[[Mapping[str, Any], float], Mapping[str, Mapping[str, Any]]]
 
@@ -64,15 +69,14 @@ VEHICLE_NUMBERS: tuple[VehicleNumberDescription, ...] = (
         scopes=CHARGING_SCOPES,
         endpoints=frozenset({"charge_state"}),
         native_unit_of_measurement=PERCENTAGE,
-        native_min_value=50,
-        native_max_value=100,
+        native_min_value=CHARGE_LIMIT_MIN,
+        native_max_value=CHARGE_LIMIT_MAX,
         native_step=1,
         mode=NumberMode.SLIDER,
         value_path=("charge_state", "charge_limit_soc"),
         min_path=("charge_state", "charge_limit_soc_min"),
         max_path=("charge_state", "charge_limit_soc_max"),
-        command="set_charge_limit",
-        param="percent",
+        send_fn=VehicleCommands.set_charge_limit,
         shown_fn=lambda _, v: {"charge_state": {"charge_limit_soc": int(v)}},
     ),
     VehicleNumberDescription(
@@ -88,8 +92,7 @@ VEHICLE_NUMBERS: tuple[VehicleNumberDescription, ...] = (
         mode=NumberMode.SLIDER,
         value_path=("charge_state", "charge_current_request"),
         max_path=("charge_state", "charge_current_request_max"),
-        command="set_charging_amps",
-        param="charging_amps",
+        send_fn=VehicleCommands.set_charging_amps,
         shown_fn=lambda _, v: {"charge_state": {"charge_current_request": int(v)}},
     ),
     VehicleNumberDescription(
@@ -98,15 +101,14 @@ VEHICLE_NUMBERS: tuple[VehicleNumberDescription, ...] = (
         endpoints=frozenset({"vehicle_state"}),
         device_class=NumberDeviceClass.SPEED,
         native_unit_of_measurement=UnitOfSpeed.MILES_PER_HOUR,
-        native_min_value=50,
-        native_max_value=120,
+        native_min_value=SPEED_LIMIT_MIN_MPH,
+        native_max_value=SPEED_LIMIT_MAX_MPH,
         native_step=1,
         mode=NumberMode.BOX,
         value_path=("vehicle_state", "speed_limit_mode", "current_limit_mph"),
         min_path=("vehicle_state", "speed_limit_mode", "min_limit_mph"),
         max_path=("vehicle_state", "speed_limit_mode", "max_limit_mph"),
-        command="speed_limit_set_limit",
-        param="limit_mph",
+        send_fn=VehicleCommands.speed_limit_set_limit,
         # Sections merge key by key, so the nested mode object is given whole.
         shown_fn=lambda data, v: {
             "vehicle_state": {
@@ -150,9 +152,10 @@ class VehicleNumber(VehicleControlEntity, NumberEntity):
         )
 
     async def async_set_native_value(self, value: float) -> None:
-        """Check the value against the car's range (whole steps), then send it."""
+        """Check the value against the car's own range (whole steps), then send it."""
         desc = self.entity_description
-        # Tesla takes whole percent, amps and mph: 80.5 would only be refused after sending.
+        # Tesla takes whole percent, amps and mph; the car's range may be narrower than the
+        # API's, so it is checked here (the API checks its own before sending).
         number = require_whole(
             value,
             self.native_min_value,
@@ -160,7 +163,7 @@ class VehicleNumber(VehicleControlEntity, NumberEntity):
             field=self.name if isinstance(self.name, str) else desc.key,
         )
         await self.async_send(
-            desc.command, {desc.param: number}, **desc.shown_fn(self.vehicle_data, number)
+            lambda car: desc.send_fn(car, number), **desc.shown_fn(self.vehicle_data, number)
         )
 
 
@@ -218,9 +221,8 @@ class EnergyNumber(EnergyControlEntity, NumberEntity):
         )
 
     async def async_set_native_value(self, value: float) -> None:
-        """Check the range, then send."""
+        """Send; the API refuses a value outside 0-100 % before anything is sent."""
         desc = self.entity_description
-        require_range(value, 0, 100, field=self.name if isinstance(self.name, str) else desc.key)
         await self.async_send(
             desc.send_fn(self.coordinator.api, value), **{desc.field: round(value)}
         )

@@ -13,7 +13,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.energy import EXPORT_RULES, OPERATION_MODES, EnergySiteApi, ExportRule, OperationMode
 from .api.energy_data import SiteInfo
 from .api.models import CommandResult
-from .commands import (
+from .api.vehicle_commands import ClimateKeeperMode, SeatCooler, VehicleCommands
+from .control_entity import (
     EnergyControlDescription,
     EnergyControlEntity,
     VehicleControlDescription,
@@ -31,7 +32,8 @@ HEAT_LEVELS = ("off", "low", "medium", "high")  # Tesla's levels 0-3, in order
 # The wheel has three levels, sent as 0, 1, 2 (HA core tesla_fleet/select.py; python-tesla-
 # fleet-api StwHeatLevels); some cars read high back as 3, the older REST spelling.
 WHEEL_LEVELS = {"off": 0, "low": 1, "high": 2}
-KEEPER_MODES = ("off", "keep", "dog", "camp")  # Tesla's climate_keeper_mode 0-3
+# In the order of Tesla's climate_keeper_mode values (off, keep, dog, camp).
+KEEPER_MODES = tuple(mode.name.lower() for mode in ClimateKeeperMode)
 CONFIG = frozenset({"vehicle_config"})
 
 
@@ -80,9 +82,10 @@ class VehicleSelectDescription(VehicleControlDescription, SelectEntityDescriptio
     """A choice the car keeps, read from one climate_state field."""
 
     field: str
-    # field value -> option, option -> (command, params, field value to show)
+    # field value -> option; the typed command for an option; option -> field value to show
     option_fn: Callable[[Any], str | None]
-    command_fn: Callable[[str], tuple[str, Mapping[str, Any], Any]]
+    send_fn: Callable[[VehicleCommands, str], Awaitable[CommandResult]]
+    shown_fn: Callable[[str], Any]
     # The car ignores heater requests while its climate is off; start it first.
     needs_climate: bool = False
 
@@ -105,17 +108,16 @@ def _seat(
         options=list(HEAT_LEVELS),
         field=field,
         option_fn=_heat_level,
-        command_fn=lambda option: (
-            "remote_seat_heater_request",
-            {"seat_position": position, "level": HEAT_LEVELS.index(option)},
-            HEAT_LEVELS.index(option),
+        send_fn=lambda car, option: car.remote_seat_heater_request(
+            position, HEAT_LEVELS.index(option)
         ),
+        shown_fn=HEAT_LEVELS.index,
         needs_climate=True,
         exists_fn=_fitted(field, fitted),
     )
 
 
-def _cooler(key: str, field: str, position: int) -> VehicleSelectDescription:
+def _cooler(key: str, field: str, position: SeatCooler) -> VehicleSelectDescription:
     # remote_seat_cooler_request: front seats 1 (left) and 2 (right), levels 0-3; the state is
     # climate_state.seat_fan_front_* (HA core teslemetry/select.py).
     return VehicleSelectDescription(
@@ -126,11 +128,10 @@ def _cooler(key: str, field: str, position: int) -> VehicleSelectDescription:
         options=list(HEAT_LEVELS),
         field=field,
         option_fn=_heat_level,
-        command_fn=lambda option: (
-            "remote_seat_cooler_request",
-            {"seat_position": position, "seat_cooler_level": HEAT_LEVELS.index(option)},
-            HEAT_LEVELS.index(option),
+        send_fn=lambda car, option: car.remote_seat_cooler_request(
+            position, HEAT_LEVELS.index(option)
         ),
+        shown_fn=HEAT_LEVELS.index,
         needs_climate=True,
         exists_fn=_fitted(field, _seat_cooling),
     )
@@ -144,8 +145,8 @@ VEHICLE_SELECTS: tuple[VehicleSelectDescription, ...] = (
     _seat("seat_heater_rear_right", "seat_heater_rear_right", 5, _rear_outer),
     _seat("seat_heater_third_row_left", "seat_heater_third_row_left", 7, _third_row),
     _seat("seat_heater_third_row_right", "seat_heater_third_row_right", 8, _third_row),
-    _cooler("seat_cooler_left", "seat_fan_front_left", 1),
-    _cooler("seat_cooler_right", "seat_fan_front_right", 2),
+    _cooler("seat_cooler_left", "seat_fan_front_left", SeatCooler.FRONT_LEFT),
+    _cooler("seat_cooler_right", "seat_fan_front_right", SeatCooler.FRONT_RIGHT),
     VehicleSelectDescription(
         key="steering_wheel_heat_level",
         translation_key="steering_wheel_heat_level",
@@ -153,11 +154,10 @@ VEHICLE_SELECTS: tuple[VehicleSelectDescription, ...] = (
         options=list(WHEEL_LEVELS),
         field="steering_wheel_heat_level",
         option_fn=_wheel_level,
-        command_fn=lambda option: (
-            "remote_steering_wheel_heat_level_request",
-            {"level": WHEEL_LEVELS[option]},
-            WHEEL_LEVELS[option],
+        send_fn=lambda car, option: car.remote_steering_wheel_heat_level_request(
+            WHEEL_LEVELS[option]
         ),
+        shown_fn=WHEEL_LEVELS.__getitem__,
         needs_climate=True,
         # Cars with a heated wheel but no levels (the 2015 Model S, the 2022 Model X) send only
         # the on/off `steering_wheel_heater`.
@@ -170,11 +170,8 @@ VEHICLE_SELECTS: tuple[VehicleSelectDescription, ...] = (
         options=list(KEEPER_MODES),
         field="climate_keeper_mode",
         option_fn=lambda v: v if v in KEEPER_MODES else None,
-        command_fn=lambda option: (
-            "set_climate_keeper_mode",
-            {"climate_keeper_mode": KEEPER_MODES.index(option)},
-            option,
-        ),
+        send_fn=lambda car, option: car.set_climate_keeper_mode(ClimateKeeperMode[option.upper()]),
+        shown_fn=lambda option: option,
     ),
 )
 
@@ -201,14 +198,18 @@ class VehicleSelect(VehicleControlEntity, SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Send the level (starting the climate first where the car needs it)."""
         desc = self.entity_description
-        command, params, shown = desc.command_fn(option)
         if (
             desc.needs_climate
             and option != "off"
             and not self.field("climate_state", "is_climate_on")
         ):
-            await self.async_send("auto_conditioning_start", climate_state={"is_climate_on": True})
-        await self.async_send(command, params, climate_state={desc.field: shown})
+            await self.async_send(
+                VehicleCommands.auto_conditioning_start, climate_state={"is_climate_on": True}
+            )
+        await self.async_send(
+            lambda car: desc.send_fn(car, option),
+            climate_state={desc.field: desc.shown_fn(option)},
+        )
 
 
 # --- energy sites ---------------------------------------------------------------------------

@@ -34,8 +34,8 @@ from homeassistant.util import dt as dt_util
 
 from .api.accounting import COUNTED_CATEGORIES
 from .api.vehicle_data import ChargingState, VehicleStateSection, charging_state
-from .commands import CHARGING_SCOPES
 from .const import DOMAIN, LOGGER
+from .control_entity import CHARGING_SCOPES
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_entities import energy_site_sensors

@@ -28,7 +28,8 @@ from .api.vehicle_commands import (
     SPEED_LIMIT_MAX_MPH,
     SPEED_LIMIT_MIN_MPH,
 )
-from .commands import VehicleCommander, async_commander_for_device
+from .command_registry import async_commander_for_device
+from .command_runner import VehicleCommander
 from .const import DOMAIN
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -314,13 +315,17 @@ def _days(days: list[str]) -> str:
     return ",".join(day.capitalize() for day in DAYS if day in days)
 
 
-def _location(data: Mapping[str, Any], commander: VehicleCommander) -> dict[str, float]:
+def _location(data: Mapping[str, Any], commander: VehicleCommander) -> tuple[float, float]:
     """The schedule's place: the one given, else where the car is now (Tesla requires one)."""
     if (place := data.get("location")) is not None:
-        return {"lat": place[CONF_LATITUDE], "lon": place[CONF_LONGITUDE]}
+        return place[CONF_LATITUDE], place[CONF_LONGITUDE]
     if (here := commander.location()) is None:
         raise _invalid("location_required")
-    return {"lat": here[0], "lon": here[1]}
+    return here
+
+
+def _minutes_or_none(value: time | None) -> int | None:
+    return None if value is None else _minutes(value)
 
 
 type Handler = Callable[[VehicleCommander, Mapping[str, Any]], Awaitable[None]]
@@ -335,20 +340,14 @@ async def _send_destination(commander: VehicleCommander, data: Mapping[str, Any]
     if (gps is None) == (address is None):
         raise _invalid("destination_required")
     if gps is not None:
-        await commander.async_send(
-            "navigation_gps_request",
-            {"lat": gps[CONF_LATITUDE], "lon": gps[CONF_LONGITUDE], "order": data["order"]},
-        )
+        lat, lon, order = gps[CONF_LATITUDE], gps[CONF_LONGITUDE], data["order"]
+        await commander.async_send(lambda car: car.navigation_gps_request(lat, lon, order))
         return
     # The address goes the way the phone app shares it: as text for the car to look up.
+    text: str = data["address"]
+    sent_ms = int(time_mod.time() * 1000)
     await commander.async_send(
-        "navigation_request",
-        {
-            "type": "share_ext_content_raw",
-            "value": {"android.intent.extra.TEXT": address},
-            "locale": "en-US",
-            "timestamp_ms": str(int(time_mod.time() * 1000)),
-        },
+        lambda car: car.navigation_request(text, locale="en-US", timestamp_ms=sent_ms)
     )
 
 
@@ -356,54 +355,52 @@ async def _add_charge_schedule(commander: VehicleCommander, data: Mapping[str, A
     start, end = data.get("start_time"), data.get("end_time")
     if start is None and end is None:
         raise _invalid("schedule_time_required")
-    params: dict[str, Any] = {
-        "days_of_week": _days(data["days_of_week"]),
-        "enabled": data["enabled"],
-        "start_enabled": start is not None,
-        "end_enabled": end is not None,
-        "one_time": data["one_time"],
-        **_location(data, commander),
-    }
-    if start is not None:
-        params["start_time"] = _minutes(start)
-    if end is not None:
-        params["end_time"] = _minutes(end)
-    if "id" in data:
-        params["id"] = data["id"]
-    await commander.async_send("add_charge_schedule", params)
+    lat, lon = _location(data, commander)
+    await commander.async_send(
+        lambda car: car.add_charge_schedule(
+            days_of_week=_days(data["days_of_week"]),
+            enabled=data["enabled"],
+            lat=lat,
+            lon=lon,
+            start_time=_minutes_or_none(start),
+            end_time=_minutes_or_none(end),
+            one_time=data["one_time"],
+            schedule_id=data.get("id"),
+        )
+    )
 
 
 async def _remove_charge_schedule(commander: VehicleCommander, data: Mapping[str, Any]) -> None:
-    await commander.async_send("remove_charge_schedule", {"id": data["id"]})
+    await commander.async_send(lambda car: car.remove_charge_schedule(data["id"]))
 
 
 async def _add_precondition_schedule(commander: VehicleCommander, data: Mapping[str, Any]) -> None:
-    params: dict[str, Any] = {
-        "days_of_week": _days(data["days_of_week"]),
-        "enabled": data["enabled"],
-        "precondition_time": _minutes(data["precondition_time"]),
-        "one_time": data["one_time"],
-        **_location(data, commander),
-    }
-    if "id" in data:
-        params["id"] = data["id"]
-    await commander.async_send("add_precondition_schedule", params)
+    lat, lon = _location(data, commander)
+    await commander.async_send(
+        lambda car: car.add_precondition_schedule(
+            days_of_week=_days(data["days_of_week"]),
+            enabled=data["enabled"],
+            precondition_time=_minutes(data["precondition_time"]),
+            lat=lat,
+            lon=lon,
+            one_time=data["one_time"],
+            schedule_id=data.get("id"),
+        )
+    )
 
 
 async def _remove_precondition_schedule(
     commander: VehicleCommander, data: Mapping[str, Any]
 ) -> None:
-    await commander.async_send("remove_precondition_schedule", {"id": data["id"]})
+    await commander.async_send(lambda car: car.remove_precondition_schedule(data["id"]))
 
 
 async def _set_scheduled_charging(commander: VehicleCommander, data: Mapping[str, Any]) -> None:
     when = data.get("time")
     if data["enable"] and when is None:
         raise _invalid("schedule_time_required")
-    await commander.async_send(
-        "set_scheduled_charging",
-        {"enable": data["enable"], "time": _minutes(when) if when is not None else 0},
-    )
+    minutes = _minutes_or_none(when) or 0
+    await commander.async_send(lambda car: car.set_scheduled_charging(data["enable"], minutes))
 
 
 async def _set_scheduled_departure(commander: VehicleCommander, data: Mapping[str, Any]) -> None:
@@ -414,29 +411,30 @@ async def _set_scheduled_departure(commander: VehicleCommander, data: Mapping[st
     if data["off_peak_charging_enabled"] and end_off_peak is None:
         raise _invalid("schedule_time_required")
     await commander.async_send(
-        "set_scheduled_departure",
-        {
-            "enable": data["enable"],
-            "departure_time": _minutes(departure) if departure is not None else 0,
-            "preconditioning_enabled": data["preconditioning_enabled"],
-            "preconditioning_weekdays_only": data["preconditioning_weekdays_only"],
-            "off_peak_charging_enabled": data["off_peak_charging_enabled"],
-            "off_peak_charging_weekdays_only": data["off_peak_charging_weekdays_only"],
-            "end_off_peak_time": _minutes(end_off_peak) if end_off_peak is not None else 0,
-        },
+        lambda car: car.set_scheduled_departure(
+            data["enable"],
+            _minutes_or_none(departure) or 0,
+            preconditioning_enabled=data["preconditioning_enabled"],
+            preconditioning_weekdays_only=data["preconditioning_weekdays_only"],
+            off_peak_charging_enabled=data["off_peak_charging_enabled"],
+            off_peak_charging_weekdays_only=data["off_peak_charging_weekdays_only"],
+            end_off_peak_time=_minutes_or_none(end_off_peak) or 0,
+        )
     )
 
 
 async def _set_speed_limit(commander: VehicleCommander, data: Mapping[str, Any]) -> None:
-    limit = data.get("limit_mph")
-    if limit is not None:
-        await commander.async_send("speed_limit_set_limit", {"limit_mph": limit})
-    name = "speed_limit_activate" if data["enable"] else "speed_limit_deactivate"
-    await commander.async_send(name, {"pin": data["pin"]})
+    code = data["pin"]
+    if (limit := data.get("limit_mph")) is not None:
+        await commander.async_send(lambda car: car.speed_limit_set_limit(limit))
+    if data["enable"]:
+        await commander.async_send(lambda car: car.speed_limit_activate(code))
+    else:
+        await commander.async_send(lambda car: car.speed_limit_deactivate(code))
 
 
 async def _set_valet_mode(commander: VehicleCommander, data: Mapping[str, Any]) -> None:
-    await commander.async_send("set_valet_mode", {"on": data["enable"], "password": data["pin"]})
+    await commander.async_send(lambda car: car.set_valet_mode(data["enable"], data["pin"]))
 
 
 HANDLERS: dict[str, Handler] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.energy import EnergySiteApi
 from .api.energy_data import SiteInfo
 from .api.models import CommandResult
-from .commands import (
+from .api.vehicle_commands import SeatCooler, VehicleCommands
+from .control_entity import (
     CHARGING_SCOPES,
     EnergyControlDescription,
     EnergyControlEntity,
@@ -37,14 +38,10 @@ class VehicleSwitchDescription(VehicleControlDescription, SwitchEntityDescriptio
     section: str
     field: str
     is_on_fn: Callable[[Any], bool | None] = lambda value: None if value is None else bool(value)
-    # command name and parameters for on (True) / off (False)
-    command_fn: Callable[[bool], tuple[str, Mapping[str, Any]]]
+    # the typed command for on (True) / off (False)
+    send_fn: Callable[[VehicleCommands, bool], Awaitable[CommandResult]]
     # the field value to show at once after the command
     shown_fn: Callable[[bool], Any] = lambda on: on
-
-
-def _on(name: str) -> Callable[[bool], tuple[str, Mapping[str, Any]]]:
-    return lambda on: (name, {"on": on})
 
 
 VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
@@ -56,7 +53,7 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         section="charge_state",
         field="charging_state",
         is_on_fn=lambda value: None if value is None else value in CHARGING_STATES,
-        command_fn=lambda on: ("charge_start" if on else "charge_stop", {}),
+        send_fn=lambda car, on: car.charge_start() if on else car.charge_stop(),
         shown_fn=lambda on: "Starting" if on else "Stopped",
     ),
     VehicleSwitchDescription(
@@ -65,7 +62,7 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         endpoints=frozenset({"vehicle_state"}),
         section="vehicle_state",
         field="sentry_mode",
-        command_fn=_on("set_sentry_mode"),
+        send_fn=VehicleCommands.set_sentry_mode,
         # Cars without cameras (the 2015 Model S) send neither sentry_mode nor
         # sentry_mode_available (tests/fixtures/real/models_2015_teslatte_*.json).
         exists_fn=lambda data: (
@@ -80,7 +77,7 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         section="climate_state",
         field="defrost_mode",
         is_on_fn=lambda value: None if value is None else value == 2,
-        command_fn=_on("set_preconditioning_max"),
+        send_fn=VehicleCommands.set_preconditioning_max,
         shown_fn=lambda on: 2 if on else 0,
     ),
     VehicleSwitchDescription(
@@ -89,7 +86,7 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         endpoints=frozenset({"vehicle_state"}),
         section="vehicle_state",
         field="valet_mode",
-        command_fn=_on("set_valet_mode"),
+        send_fn=lambda car, on: car.set_valet_mode(on),
     ),
     VehicleSwitchDescription(
         key="auto_seat_climate_left",
@@ -97,10 +94,7 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         endpoints=frozenset({"climate_state"}),
         section="climate_state",
         field="auto_seat_climate_left",
-        command_fn=lambda on: (
-            "remote_auto_seat_climate_request",
-            {"auto_seat_position": 1, "auto_climate_on": on},
-        ),
+        send_fn=lambda car, on: car.remote_auto_seat_climate_request(SeatCooler.FRONT_LEFT, on),
         exists_fn=lambda data: "auto_seat_climate_left" in (data.get("climate_state") or {}),
     ),
     VehicleSwitchDescription(
@@ -109,10 +103,7 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         endpoints=frozenset({"climate_state"}),
         section="climate_state",
         field="auto_seat_climate_right",
-        command_fn=lambda on: (
-            "remote_auto_seat_climate_request",
-            {"auto_seat_position": 2, "auto_climate_on": on},
-        ),
+        send_fn=lambda car, on: car.remote_auto_seat_climate_request(SeatCooler.FRONT_RIGHT, on),
         exists_fn=lambda data: "auto_seat_climate_right" in (data.get("climate_state") or {}),
     ),
     VehicleSwitchDescription(
@@ -121,7 +112,7 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         endpoints=frozenset({"climate_state"}),
         section="climate_state",
         field="auto_steering_wheel_heat",
-        command_fn=_on("remote_auto_steering_wheel_heat_climate_request"),
+        send_fn=VehicleCommands.remote_auto_steering_wheel_heat_climate_request,
         exists_fn=lambda data: "auto_steering_wheel_heat" in (data.get("climate_state") or {}),
     ),
 )
@@ -156,8 +147,9 @@ class VehicleSwitch(VehicleControlEntity, SwitchEntity):
 
     async def _switch(self, on: bool) -> None:
         desc = self.entity_description
-        command, params = desc.command_fn(on)
-        await self.async_send(command, params, **{desc.section: {desc.field: desc.shown_fn(on)}})
+        await self.async_send(
+            lambda car: desc.send_fn(car, on), **{desc.section: {desc.field: desc.shown_fn(on)}}
+        )
 
 
 # --- energy sites ---------------------------------------------------------------------------

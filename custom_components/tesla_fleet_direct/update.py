@@ -14,7 +14,11 @@ from homeassistant.components.update import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .commands import VehicleControlDescription, VehicleControlEntity, async_add_vehicle_controls
+from .control_entity import (
+    VehicleControlDescription,
+    VehicleControlEntity,
+    async_add_vehicle_controls,
+)
 from .devices import TeslaFleetDirectConfigEntry
 from .vehicle_coordinator import software_version
 
@@ -74,7 +78,6 @@ class VehicleUpdate(VehicleControlEntity, UpdateEntity):
     async def async_install(self, version: str | None, backup: bool, **kwargs: Any) -> None:
         """Schedule the update in the car (it installs when the car is parked and empty)."""
         await self.async_send(
-            "schedule_software_update",
-            {"offset_sec": INSTALL_DELAY_S},
+            lambda car: car.schedule_software_update(INSTALL_DELAY_S),
             vehicle_state={"software_update": {**self._update, "status": "scheduled"}},
         )

@@ -114,6 +114,8 @@ class EnergySiteApi:
         path = f"{self._path}/{name}"
         response = as_mapping(await self._transport.request("POST", path, json_body=body))
         if isinstance(response.get("result"), bool):
-            return CommandResult.parse(response, path=path)
+            return CommandResult.parse(response, path=path, command=name)
         code = opt_int(response, "code")
-        return CommandResult(code is None or 200 <= code < 300, opt_str(response, "message") or "")
+        return CommandResult(
+            code is None or 200 <= code < 300, opt_str(response, "message") or "", name
+        )

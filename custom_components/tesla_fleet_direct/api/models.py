@@ -32,6 +32,8 @@ class CommandResult:
 
     result: bool
     reason: str = ""
+    # Which command this answers (its REST name), for messages; not part of the answer's value.
+    command: str = field(default="", compare=False)
 
     @property
     def benign(self) -> bool:
@@ -50,18 +52,18 @@ class CommandResult:
         return self
 
     @classmethod
-    def parse(cls, response: Any, *, path: str) -> CommandResult:
+    def parse(cls, response: Any, *, path: str, command: str = "") -> CommandResult:
         """Read `{"result": ..., "reason": ...}`; anything else is a format error."""
         data = as_mapping(response)
         result = data.get("result")
         if not isinstance(result, bool):
             raise ResponseFormatError("command answer has no boolean `result`", path=path)
-        return cls(result, opt_str(data, "reason") or "")
+        return cls(result, opt_str(data, "reason") or "", command)
 
     @classmethod
-    def from_outcome(cls, outcome: Any) -> CommandResult:
+    def from_outcome(cls, outcome: Any, *, command: str = "") -> CommandResult:
         """Adopt any object with `result`/`reason` (e.g. the signed path's CommandOutcome)."""
-        return cls(bool(outcome.result), str(getattr(outcome, "reason", "") or ""))
+        return cls(bool(outcome.result), str(getattr(outcome, "reason", "") or ""), command)
 
 
 def vehicle_state(value: Any) -> VehicleState:

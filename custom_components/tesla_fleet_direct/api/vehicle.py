@@ -186,7 +186,7 @@ class VehicleApi(VehicleCommands):
         body = dict(params or {})
         async with self._command_lock:
             if (executor := self._executor()) is not None:
-                return CommandResult.from_outcome(await executor(name, body))
+                return CommandResult.from_outcome(await executor(name, body), command=name)
             path = f"{self._path}/command/{name}"
             try:
                 response = await self._transport.request("POST", path, json_body=body)
@@ -196,8 +196,8 @@ class VehicleApi(VehicleCommands):
                 self.command_signing = "required"
                 executor = self._executor()
                 assert executor is not None
-                return CommandResult.from_outcome(await executor(name, body))
-            return CommandResult.parse(response, path=path)
+                return CommandResult.from_outcome(await executor(name, body), command=name)
+            return CommandResult.parse(response, path=path, command=name)
 
     async def signed_command(self, routable_message: str) -> str:
         """`POST signed_command`: base64 RoutableMessage in, the car's base64 answer out.

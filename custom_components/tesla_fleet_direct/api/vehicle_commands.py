@@ -126,14 +126,18 @@ class VehicleCommands(ABC):
         return await self.command("actuate_trunk", {"which_trunk": which})
 
     async def window_control(
-        self, command: Literal["vent", "close"], lat: float, lon: float
+        self, command: Literal["vent", "close"], lat: float | None = None, lon: float | None = None
     ) -> CommandResult:
-        """Vent or close all windows (Tesla wants a position near the car)."""
+        """Vent or close all windows; closing needs a position near the car.
+
+        Tesla checks the position only when closing ("lat and lon ... must be near the current
+        location of the car for close operation to succeed", Fleet API docs, window_control).
+        """
         action = check_choice("command", command, ("vent", "close"))
-        latitude, longitude = check_coordinates(lat, lon)
-        return await self.command(
-            "window_control", {"command": action, "lat": latitude, "lon": longitude}
-        )
+        params: dict[str, Any] = {"command": action}
+        if lat is not None or lon is not None or action == "close":
+            params["lat"], params["lon"] = check_coordinates(lat, lon)
+        return await self.command("window_control", params)
 
     async def sun_roof_control(self, state: Literal["stop", "close", "vent"]) -> CommandResult:
         """Move the sunroof."""
@@ -465,6 +469,14 @@ class VehicleCommands(ABC):
     async def media_prev_track(self) -> CommandResult:
         """Previous track."""
         return await self.command("media_prev_track")
+
+    async def media_next_fav(self) -> CommandResult:
+        """Next saved favourite."""
+        return await self.command("media_next_fav")
+
+    async def media_prev_fav(self) -> CommandResult:
+        """Previous saved favourite."""
+        return await self.command("media_prev_fav")
 
     async def adjust_volume(self, volume: float) -> CommandResult:
         """Media volume, 0-11."""
