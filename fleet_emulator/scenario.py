@@ -77,6 +77,13 @@ class AccountSpec:
     full_name: str = "Emulated Owner"
     vehicles: tuple[str, ...] = ()
     sites: tuple[int, ...] = ()
+    # Cars of `vehicles` this account was added to as a driver (Tesla's `access_type: DRIVER`);
+    # the rest it owns. A driver cannot pair a key: only the owner can.
+    driver_of: tuple[str, ...] = ()
+
+    def access_type(self, vin: str) -> str:
+        """What Tesla's answers say of this account's access to the car."""
+        return "DRIVER" if vin in self.driver_of else "OWNER"
 
     @property
     def sub(self) -> str:
@@ -395,6 +402,11 @@ def _check(scenario: Scenario) -> None:
         for vin in account.vehicles:
             if vin not in vins:
                 raise ScenarioError(f"account {account.account_id}: unknown vehicle {vin}")
+        for vin in account.driver_of:
+            if vin not in account.vehicles:
+                raise ScenarioError(
+                    f"account {account.account_id}: driver_of {vin} not in vehicles"
+                )
         for site_id in account.sites:
             if site_id not in site_ids:
                 raise ScenarioError(f"account {account.account_id}: unknown site {site_id}")

@@ -102,10 +102,20 @@ async def products(call: Call) -> web.StreamResponse:
     assert call.account is not None
     items: list[dict[str, Any]] = []
     if call.claims.scopes & VEHICLE_SCOPES:
-        items.extend(call.emu.world.vehicles[vin].product() for vin in call.account.vehicles)
+        items.extend(
+            _seen_by(call, vin, call.emu.world.vehicles[vin].product())
+            for vin in call.account.vehicles
+        )
     if call.claims.scopes & ENERGY_SCOPES:
         items.extend(call.emu.world.sites[site].summary() for site in call.account.sites)
     return web.json_response({"response": items, "count": len(items)})
+
+
+def _seen_by(call: Call, vin: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A car's answer as the calling account sees it: owner or driver."""
+    if call.account is not None and "access_type" in item:
+        item["access_type"] = call.account.access_type(vin)
+    return item
 
 
 # --- vehicles ------------------------------------------------------------------------------
@@ -114,7 +124,9 @@ async def products(call: Call) -> web.StreamResponse:
 async def vehicles(call: Call) -> web.StreamResponse:
     """`GET /vehicles`: never wakes a car."""
     assert call.account is not None
-    cars = [call.emu.world.vehicles[vin].summary() for vin in call.account.vehicles]
+    cars = [
+        _seen_by(call, vin, call.emu.world.vehicles[vin].summary()) for vin in call.account.vehicles
+    ]
     return web.json_response(
         {
             "response": cars,
@@ -134,7 +146,7 @@ async def vehicles(call: Call) -> web.StreamResponse:
 async def vehicle(call: Call) -> web.StreamResponse:
     """`GET /vehicles/{vin}`: the state, never wakes the car."""
     car = find_vehicle(call)
-    return not_found() if car is None else errors.ok(car.summary())
+    return not_found() if car is None else errors.ok(_seen_by(call, car.vin, car.summary()))
 
 
 async def data(call: Call) -> web.StreamResponse:
@@ -149,7 +161,8 @@ async def data(call: Call) -> web.StreamResponse:
         return errors.unavailable()
     car.note_data_request()
     location_allowed = "vehicle_location" in call.claims.scopes
-    return errors.ok(vehicle_data(car, sections, location_allowed=location_allowed))
+    answer = vehicle_data(car, sections, location_allowed=location_allowed)
+    return errors.ok(_seen_by(call, car.vin, answer))
 
 
 async def wake_up(call: Call) -> web.StreamResponse:

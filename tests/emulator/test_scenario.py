@@ -12,7 +12,12 @@ import pytest
 
 from fleet_emulator import Emulator
 from fleet_emulator.clock import START_ENV, StartTimeError, parse_start
-from fleet_emulator.scenario import ScenarioError, default_scenario, parse_scenario
+from fleet_emulator.scenario import (
+    DEFAULT_SCENARIO,
+    ScenarioError,
+    default_scenario,
+    parse_scenario,
+)
 
 from .conftest import M3, Api
 
@@ -240,3 +245,31 @@ def test_repeat_must_be_daily_or_seconds() -> None:
     event = {"kind": "plug_in", "vin": M3, "at": "+60", "repeat": "weekly"}
     with pytest.raises(ScenarioError, match="repeat"):
         parse_scenario({"events": [event]}, start=0)
+
+
+async def test_a_driver_account_sees_itself_as_driver(
+    socket_enabled: None, http: ClientSession
+) -> None:
+    # Real answers carry access_type OWNER or DRIVER (tests/fixtures/real/vehicles_tesla_fleet_api_docs.json).
+    accounts = [
+        {**DEFAULT_SCENARIO["accounts"][0], "driver_of": [M3]},
+    ]
+    emulator = Emulator(parse_scenario({**DEFAULT_SCENARIO, "accounts": accounts}, start=0))
+    await emulator.start()
+    try:
+        api = Api(emulator, http, emulator.mint_tokens("owner")["access_token"])
+        _, body = await api.get("/vehicles")
+        assert {car["vin"]: car["access_type"] for car in body["response"]} == {
+            M3: "DRIVER",
+            "7SAYGDEE0PA000002": "OWNER",
+        }
+        _, body = await api.get(f"/vehicles/{M3}")
+        assert body["response"]["access_type"] == "DRIVER"
+    finally:
+        await emulator.stop()
+
+
+def test_driver_of_names_a_car_of_the_account() -> None:
+    accounts = [{"account_id": "x", "vehicles": [], "driver_of": [M3]}]
+    with pytest.raises(ScenarioError, match="driver_of"):
+        parse_scenario({"accounts": accounts}, start=0)
