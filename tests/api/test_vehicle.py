@@ -88,7 +88,7 @@ async def test_vehicle_data_default_sections_have_no_location(rig: Rig) -> None:
     assert data.charge_state is not None
     # A Model 3's standard limit is 80 % (tests/fixtures/real/model3_*.json).
     assert data.charge_state.get("charge_limit_soc_std") == 80
-    assert data.vehicle_state.software_update["status"] == "available"
+    assert data.vehicle_state.software_update.status == "available"
 
 
 async def test_location_needs_the_scope(emulator: Emulator) -> None:

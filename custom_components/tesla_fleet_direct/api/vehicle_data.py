@@ -107,6 +107,7 @@ class ChargeState(_SectionData):
     charge_port_latch: str | None = None
     conn_charge_cable: str | None = None
     fast_charger_present: bool | None = None
+    fast_charger_type: str | None = None
     charger_actual_current: int | None = None
     charger_pilot_current: int | None = None
     charger_phases: int | None = None
@@ -206,6 +207,8 @@ class Location(_SectionData):
     active_route_destination: str | None = None
     active_route_miles_to_arrival: float | None = None
     active_route_minutes_to_arrival: float | None = None
+    active_route_energy_at_arrival: float | None = None
+    active_route_traffic_minutes_delay: float | None = None
 
     @property
     def coordinates(self) -> tuple[float, float] | None:
@@ -233,6 +236,8 @@ class VehicleStateSection(_SectionData):
     dashcam_state: str | None = None
     center_display_state: int | None = None
     homelink_nearby: bool | None = None
+    homelink_device_count: int | None = None
+    remote_start_supported: bool | None = None
     df: int | None = None
     dr: int | None = None
     pf: int | None = None
@@ -249,6 +254,10 @@ class VehicleStateSection(_SectionData):
     tpms_pressure_fr: float | None = None
     tpms_pressure_rl: float | None = None
     tpms_pressure_rr: float | None = None
+    tpms_soft_warning_fl: bool | None = None
+    tpms_soft_warning_fr: bool | None = None
+    tpms_soft_warning_rl: bool | None = None
+    tpms_soft_warning_rr: bool | None = None
 
     # A wheel whose sensor has not reported reads 0.0 (no tyre is at 0 bar while the car reads
     # the others); older cars send null instead (models_2015_teslatte_*.json).
@@ -266,19 +275,56 @@ class VehicleStateSection(_SectionData):
         }.get(wheel)
 
     @property
-    def media_info(self) -> Mapping[str, Any]:
-        """The nested `media_info` object (empty when absent)."""
-        return as_mapping(self.raw.get("media_info"))
+    def media_info(self) -> MediaInfo:
+        """The nested `media_info` object (every field None when absent)."""
+        return MediaInfo.parse(self.raw.get("media_info"))
 
     @property
-    def software_update(self) -> Mapping[str, Any]:
-        """The nested `software_update` object (empty when absent)."""
-        return as_mapping(self.raw.get("software_update"))
+    def software_update(self) -> SoftwareUpdate:
+        """The nested `software_update` object (every field None when absent)."""
+        return SoftwareUpdate.parse(self.raw.get("software_update"))
 
     @property
-    def speed_limit_mode(self) -> Mapping[str, Any]:
-        """The nested `speed_limit_mode` object (empty when absent)."""
-        return as_mapping(self.raw.get("speed_limit_mode"))
+    def speed_limit_mode(self) -> SpeedLimitMode:
+        """The nested `speed_limit_mode` object (every field None when absent)."""
+        return SpeedLimitMode.parse(self.raw.get("speed_limit_mode"))
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo(_SectionData):
+    """`vehicle_state.media_info`: what the car plays and how loud."""
+
+    audio_volume: float | None = None
+    audio_volume_increment: float | None = None
+    audio_volume_max: float | None = None
+    media_playback_status: str | None = None
+    now_playing_title: str | None = None
+    now_playing_artist: str | None = None
+    now_playing_album: str | None = None
+    now_playing_source: str | None = None
+    now_playing_duration: int | None = None  # milliseconds
+    now_playing_elapsed: int | None = None  # milliseconds
+
+
+@dataclass(frozen=True, slots=True)
+class SoftwareUpdate(_SectionData):
+    """`vehicle_state.software_update`: a waiting update and its progress."""
+
+    status: str | None = None
+    version: str | None = None
+    install_perc: int | None = None
+    expected_duration_sec: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedLimitMode(_SectionData):
+    """`vehicle_state.speed_limit_mode`: the speed limit and the car's bounds for it."""
+
+    active: bool | None = None
+    current_limit_mph: float | None = None
+    min_limit_mph: float | None = None
+    max_limit_mph: float | None = None
+    pin_code_set: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +387,9 @@ SECTION_TYPES: tuple[type[_SectionData], ...] = (
     VehicleStateSection,
     VehicleConfig,
     GuiSettings,
+    MediaInfo,
+    SoftwareUpdate,
+    SpeedLimitMode,
 )
 
 
