@@ -76,9 +76,14 @@ async def _serve(args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    # Streaming cars publish on the real clock (tests drive it on virtual time instead).
+    streamer = loop.create_task(emulator.stream.run())
     try:
         await stop.wait()
     finally:
+        streamer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await streamer
         await emulator.stop()
 
 

@@ -143,9 +143,9 @@ def setup(app: web.Application, emu: Emulator) -> None:
             body = await _body(request)
             try:
                 if "advance" in body:
-                    emu.clock.advance(float(body["advance"]))
+                    emu.advance(float(body["advance"]))
                 elif "set" in body:
-                    emu.clock.set(float(body["set"]))
+                    emu.advance(max(0.0, float(body["set"]) - emu.clock.now()))
             except ValueError as err:
                 return web.json_response({"error": str(err)}, status=400)
         return web.json_response({"now": emu.world.advance()})

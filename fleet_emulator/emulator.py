@@ -10,7 +10,16 @@ from typing import Any
 
 from aiohttp import web
 
-from . import admin, energy_api, errors, oauth, persistence, telemetry, vehicles_api
+from . import (
+    admin,
+    energy_api,
+    errors,
+    oauth,
+    persistence,
+    telemetry,
+    telemetry_stream,
+    vehicles_api,
+)
 from .clock import Clock
 from .energy import Site
 from .faults import Faults
@@ -82,6 +91,8 @@ class Emulator:
         self.partner_domains: dict[tuple[str, str], tuple[str, str]] = {}
         # Fleet Telemetry: each car's settings and configs, errors the cars report.
         self.telemetry = telemetry.TelemetryService(self)
+        # What the cars stream to the servers tests name (an MQTT broker behind each).
+        self.stream = telemetry_stream.TelemetryStream(self)
         self._url: str | None = None
         self._runner: web.AppRunner | None = None
         self._saver: asyncio.Task[None] | None = None
@@ -101,6 +112,7 @@ class Emulator:
         add_endpoints(app, self, telemetry.ENDPOINTS)
         admin.setup(app, self)
         telemetry.setup_admin(app, self)
+        telemetry_stream.setup_admin(app, self)
 
         async def status(request: web.Request) -> web.Response:
             return web.Response(text="ok")
@@ -145,6 +157,7 @@ class Emulator:
 
     async def stop(self) -> None:
         """Stop serving (and save the state file last)."""
+        self.stream.close()
         if self._saver is not None:
             self._saver.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -229,6 +242,12 @@ class Emulator:
         return self.world.sites[int(site_id)]
 
     def advance(self, seconds: float) -> None:
-        """Move the clock and run the simulation up to the new time."""
+        """Move the clock and run the simulation up to the new time.
+
+        While a car streams, the way there is sampled (see `telemetry_stream.py`).
+        """
+        if self.stream.active:
+            self.stream.advance(seconds)
+            return
         self.clock.advance(seconds)
         self.world.advance()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ import pytest
 # top-level `custom_components` package to this repository, not the harness's own.
 import custom_components.tesla_fleet_direct  # noqa: F401
 from fleet_emulator import Emulator
+from tests.mqtt_helpers import Broker, mosquitto_binary
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +43,12 @@ async def emulator(socket_enabled: None, request: pytest.FixtureRequest) -> Asyn
     )
     if emu.tokens.reuses and not exempt:
         pytest.fail(f"the emulator saw a refresh token reused: {emu.tokens.reuses}")
+
+
+@pytest.fixture
+def mqtt_broker(socket_enabled: None, tmp_path: Path) -> Iterator[Broker]:
+    """A real Mosquitto on a free 127.0.0.1 port (skips when it is not installed)."""
+    broker = Broker(mosquitto_binary(), tmp_path)
+    broker.start()
+    yield broker
+    broker.stop()
