@@ -16,6 +16,7 @@ from homeassistant.helpers.translation import async_get_translations
 import pytest
 
 from custom_components.tesla_fleet_direct.api import TeslaFleetClient
+from custom_components.tesla_fleet_direct.api.errors import RateLimitedError
 from custom_components.tesla_fleet_direct.api.models import BENIGN_REASONS
 from custom_components.tesla_fleet_direct.command_errors import CarIdentity
 from custom_components.tesla_fleet_direct.command_registry import COMMANDERS
@@ -26,7 +27,6 @@ from custom_components.tesla_fleet_direct.command_runner import (
 )
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from custom_components.tesla_fleet_direct.devices import vehicle_fleet
-from custom_components.tesla_fleet_direct.polling import RateLimitGate
 from fleet_emulator import Emulator
 
 from .common import async_setup_domain, create_entry
@@ -279,8 +279,7 @@ async def test_after_a_429_nothing_is_sent_until_retry_after(
     emulator: Emulator,
     client: TeslaFleetClient,
 ) -> None:
-    gate = RateLimitGate()
-    commander = commander_for(hass, client, gate=gate)
+    commander = commander_for(hass, client)
     emulator.faults.inject(f"*/vehicles/{M3}/command/honk_horn", 429, retry_after=30)
     with pytest.raises(HomeAssistantError):
         await commander.async_send(lambda car: car.honk_horn())
@@ -293,6 +292,42 @@ async def test_after_a_429_nothing_is_sent_until_retry_after(
     freezer.tick(timedelta(seconds=11))
     await commander.async_send(lambda car: car.honk_horn())
     assert emulator.vehicle(M3).horn_honks == 1
+
+
+async def test_after_a_429_the_wake_button_a_site_setting_and_the_products_wait_too(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, emulator: Emulator
+) -> None:
+    """Tesla asked the account to wait: every request waits, whichever path sends it."""
+    entry = create_entry(hass, emulator)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    emulator.faults.inject(f"*/vehicles/{M3}/command/honk_horn", 429, retry_after=120)
+    with pytest.raises(HomeAssistantError):
+        await press(hass, "button", "press", entity_id="button.red_pearl_honk_horn")
+    before = len(emulator.ledger.entries)
+    freezer.tick(timedelta(seconds=60))
+    presses = [
+        ("button", "press", {"entity_id": "button.red_pearl_wake_up"}),
+        ("number", "set_value", {"entity_id": "number.home_backup_reserve", "value": 80}),
+    ]
+    for domain, service, data in presses:
+        with pytest.raises(HomeAssistantError) as err:
+            await press(hass, domain, service, **data)
+        assert err.value.translation_key == "rate_limited"
+        assert err.value.translation_placeholders == {"seconds": "60"}
+    with pytest.raises(RateLimitedError):
+        await entry.runtime_data.client.products()
+    assert len(emulator.ledger.entries) == before  # nothing reached Tesla
+    freezer.tick(timedelta(seconds=61))
+    for domain, service, data in presses:
+        await press(hass, domain, service, **data)
+    assert emulator.site(SITE).backup_reserve_percent == 80
+    await entry.runtime_data.client.products()
+
+
+async def press(hass: HomeAssistant, domain: str, service: str, **data: object) -> None:
+    """Use a control as the dashboard does."""
+    await hass.services.async_call(domain, service, data, blocking=True)
 
 
 # --- as fast as the car allows: no state check for a car believed online ---------------------

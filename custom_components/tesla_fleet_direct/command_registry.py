@@ -55,7 +55,6 @@ def async_vehicle_commander(
         CarIdentity(vin=coordinator.vin, name=name, app_domain=runtime.app_domain),
         on_success=coordinator.async_command_sent,
         location=location,
-        gate=coordinator.polling.gate,
         online_until=online_until,
     )
     commanders[key] = commander

@@ -14,13 +14,12 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 
-from .api.errors import RateLimitedError, VehicleUnavailableError
+from .api.errors import VehicleUnavailableError
 from .api.models import CommandResult
 from .api.vehicle import VehicleApi
 from .api.vehicle_commands import VehicleCommands
 from .command_errors import CarIdentity, CommandErrors
 from .const import LOGGER
-from .polling import RateLimitGate
 from .signing_repairs import async_clear_key_not_paired_issue
 
 type Updates = Mapping[str, Mapping[str, Any]]
@@ -37,7 +36,11 @@ ONLINE_TRUST_S = 60.0
 
 
 class VehicleCommander:
-    """Runs commands for one car (the client shares one wake per car among all callers)."""
+    """Runs commands for one car (the client shares one wake per car among all callers).
+
+    While the account waits out a 429, the client's transport refuses every request unsent
+    (`RateLimitWaitError`), so a press then costs nothing and says how long to wait.
+    """
 
     def __init__(
         self,
@@ -47,15 +50,12 @@ class VehicleCommander:
         *,
         on_success: Callable[[Updates | None], Awaitable[None]] | None = None,
         location: Callable[[], tuple[float, float] | None] | None = None,
-        gate: RateLimitGate | None = None,
         online_until: Callable[[], float | None] | None = None,
     ) -> None:
         """`on_success(updates)` shows the command's effect at once and asks for a refresh.
 
-        `gate` is the account's rate-limit gate: while Tesla asked the account to wait, no
-        command is sent, and a 429 to a command closes it for polling too. `online_until()` is
-        the time until which the car's polling vouches for it being online (None: it does not,
-        e.g. its latest look found the car asleep).
+        `online_until()` is the time until which the car's polling vouches for it being online
+        (None: it does not, e.g. its latest look found the car asleep).
         """
         self.hass = hass
         self._vehicle = vehicle
@@ -63,7 +63,6 @@ class VehicleCommander:
         self._errors = CommandErrors(hass, car.name, car)
         self._on_success = on_success
         self._location = location
-        self._gate = gate
         self._online_until = online_until
         # When the car itself last answered a command, or a state check or wake found it online.
         self._answered_at: float | None = None
@@ -89,18 +88,17 @@ class VehicleCommander:
         at once on success, before the confirming refresh.
         """
         with self._errors:
-            self._check_gate()
             if not self.believed_online():
                 await self._ensure_online()
             try:
-                result = await self._command(call)
+                result = await call(self._vehicle)
             except VehicleUnavailableError:
                 # Asleep after all (it fell asleep since it was seen, or was misreported): the
                 # state check wakes it only if it really is not online; try exactly once more.
                 LOGGER.debug("%s answered 408; waking and retrying", self.car.name)
                 self._answered_at = None
                 await self._ensure_online()
-                result = await self._command(call)
+                result = await call(self._vehicle)
             # Whatever it said, the car answered: it is online.
             self._answered_at = time.time()
         self._errors.check(result)
@@ -112,7 +110,6 @@ class VehicleCommander:
     async def async_wake_up(self) -> None:
         """Wake the car (if a fresh state check says it sleeps) and wait until it is online."""
         with self._errors:
-            self._check_gate()
             await self._ensure_online()
         if self._on_success is not None:
             await self._on_success(None)
@@ -120,19 +117,6 @@ class VehicleCommander:
     async def _ensure_online(self) -> None:
         await self._vehicle.wait_until_online()
         self._answered_at = time.time()
-
-    def _check_gate(self) -> None:
-        if self._gate is not None and (wait := self._gate.remaining()) > 0:
-            # Tesla counts requests sooner than Retry-After as faulty; refuse locally.
-            raise RateLimitedError("account is rate limited", retry_after=wait)
-
-    async def _command(self, call: VehicleCall) -> CommandResult:
-        try:
-            return await call(self._vehicle)
-        except RateLimitedError as err:
-            if self._gate is not None and err.retry_after is not None:
-                self._gate.block(err.retry_after)
-            raise
 
 
 async def async_run_site_command(

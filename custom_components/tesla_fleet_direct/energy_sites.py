@@ -144,7 +144,6 @@ class EnergySiteFleet:
             self.hass,
             coordinator.api,
             site_name=coordinator.device_info.get("name") or "Energy site",
-            gate=self.polling.gate,
             time_zone=info.installation_time_zone if info else None,
         ).async_start(self.entry)
 

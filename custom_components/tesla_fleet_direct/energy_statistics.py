@@ -35,8 +35,6 @@ from .api.energy import EnergySiteApi
 from .api.energy_data import HistoryEntry
 from .api.errors import RateLimitedError, TeslaFleetError
 from .const import DOMAIN, LOGGER
-from .polling import RateLimitGate
-from .update_failures import DEFAULT_RETRY_AFTER
 
 # How far back a first set-up reaches; one data request per day (about $0.002 each).
 BACKFILL_DAYS = 30
@@ -129,7 +127,6 @@ class EnergyStatisticsImporter:
         api: EnergySiteApi,
         *,
         site_name: str,
-        gate: RateLimitGate,
         time_zone: str | None = None,
     ) -> None:
         """Bind to one site; `time_zone` is the site's (Home Assistant's when unknown)."""
@@ -137,7 +134,6 @@ class EnergyStatisticsImporter:
         self.api = api
         self.site_name = site_name
         self.time_zone = time_zone
-        self.gate = gate
 
     def _zone(self) -> ZoneInfo:
         try:
@@ -163,8 +159,6 @@ class EnergyStatisticsImporter:
 
     async def async_import(self) -> int:
         """Import every completed hour not yet in the recorder; returns the hours imported."""
-        if self.gate.remaining() > 0:
-            return 0
         now = dt_util.utcnow()
         newest_complete = (now - SETTLE_TIME).replace(minute=0, second=0, microsecond=0) - HOUR
         checkpoints = await self._checkpoints()
@@ -187,7 +181,7 @@ class EnergyStatisticsImporter:
                     kind="energy", period="day", end_date=end, time_zone=str(zone)
                 )
             except RateLimitedError as err:
-                self.gate.block(err.retry_after or DEFAULT_RETRY_AFTER)
+                # The client's gate holds every request back until Tesla's wait has passed.
                 LOGGER.debug("Energy history import paused by rate limit: %s", err)
                 break
             except TeslaFleetError as err:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 
 from custom_components.tesla_fleet_direct.api import (
@@ -17,6 +21,7 @@ from custom_components.tesla_fleet_direct.api import (
     PreconditionFailedError,
     PrivacyRestrictedError,
     RateLimitedError,
+    RateLimitWaitError,
     ResponseFormatError,
     ServerError,
     SigningRequiredError,
@@ -30,7 +35,7 @@ from custom_components.tesla_fleet_direct.api import (
 )
 from fleet_emulator import Emulator
 
-from .conftest import M3, Rig, make_rig
+from .conftest import M3, SITE, Rig, make_rig
 
 STATE = f"/api/1/vehicles/{M3}"
 
@@ -83,6 +88,32 @@ async def test_429_carries_retry_after_seconds_and_is_not_retried(rig: Rig) -> N
         await rig.client.vehicle(M3).state()
     assert caught.value.retry_after == 17
     assert rig.paths() == [STATE]
+
+
+async def test_a_429_holds_every_request_of_the_account_back_until_retry_after(
+    rig: Rig, freezer: FrozenDateTimeFactory
+) -> None:
+    """One gate in the transport: whichever request got the 429, all others wait it out."""
+    rig.emulator.faults.inject(STATE, 429, retry_after=120)
+    with pytest.raises(RateLimitedError):
+        await rig.client.vehicle(M3).state()
+    answered = len(rig.emulator.ledger.entries)
+    freezer.tick(timedelta(seconds=60))
+    requests: list[Callable[[], Awaitable[object]]] = [
+        rig.client.products,
+        rig.client.vehicle(M3).wake_up,
+        rig.client.vehicle(M3).flash_lights,
+        lambda: rig.client.energy_site(SITE).backup(50),
+        rig.client.energy_site(SITE).live_status,
+    ]
+    for request in requests:
+        with pytest.raises(RateLimitWaitError) as caught:
+            await request()
+        assert caught.value.retry_after == pytest.approx(60)
+    assert len(rig.emulator.ledger.entries) == answered
+    freezer.tick(timedelta(seconds=61))
+    await rig.client.products()
+    assert len(rig.emulator.ledger.entries) == answered + 1
 
 
 async def test_truncated_json_is_a_clear_format_error(rig: Rig) -> None:

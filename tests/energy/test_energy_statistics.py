@@ -24,7 +24,6 @@ from custom_components.tesla_fleet_direct.energy_statistics import (
     hourly_kwh,
     statistic_id,
 )
-from custom_components.tesla_fleet_direct.polling import AccountPolling
 from fleet_emulator import Emulator
 from tests.common import setup_integration
 
@@ -56,13 +55,9 @@ def auto_enable_custom_integrations(
 
 
 @pytest.fixture
-def importer(
-    hass: HomeAssistant, api: EnergySiteApi, polling: AccountPolling
-) -> EnergyStatisticsImporter:
+def importer(hass: HomeAssistant, api: EnergySiteApi) -> EnergyStatisticsImporter:
     """The importer for the emulator's site (its days are Pacific days)."""
-    return EnergyStatisticsImporter(
-        hass, api, site_name="Home", gate=polling.gate, time_zone="America/Los_Angeles"
-    )
+    return EnergyStatisticsImporter(hass, api, site_name="Home", time_zone="America/Los_Angeles")
 
 
 async def test_backfill_then_only_new_hours(

@@ -12,6 +12,7 @@ from .accounting import CategoryRule, RequestCallback, RequestClassifier
 from .energy import EnergySiteApi
 from .models import FleetStatus, Products, VehicleSummary
 from .partner import PartnerApi
+from .rate_limit import RateLimitGate
 from .regions import FLEET_API_URLS, TESLA_HOSTS
 from .telemetry import TelemetryApi
 from .transport import TokenProvider, Transport
@@ -37,12 +38,14 @@ class TeslaFleetClient:
         category_rules: Sequence[CategoryRule] | None = None,
         sleep: Sleep = asyncio.sleep,
         command_signer: CommandSigner | None = None,
+        rate_limit: RateLimitGate | None = None,
     ) -> None:
         """`session` and `token_provider` are injected; the rest has Tesla's defaults.
 
         `region_urls`/`trusted_hosts` swap Tesla for the emulator; `category_rules` replaces
         the request-accounting table; `sleep` is how waits between wake polls happen;
-        `command_signer` signs commands for cars that require it (see `set_command_signer`).
+        `command_signer` signs commands for cars that require it (see `set_command_signer`);
+        `rate_limit` is the account's 429 gate (a new one by default), held by the transport.
         """
         classifier = RequestClassifier(category_rules) if category_rules is not None else None
         self.transport = Transport(
@@ -55,6 +58,7 @@ class TeslaFleetClient:
             on_request=on_request,
             timeout=timeout,
             classifier=classifier,
+            gate=rate_limit,
         )
         self.users = UsersApi(self.transport)
         self.telemetry = TelemetryApi(self.transport)
@@ -62,6 +66,11 @@ class TeslaFleetClient:
         self._command_signer = command_signer
         self._vehicles: dict[str, VehicleApi] = {}
         self._sites: dict[int, EnergySiteApi] = {}
+
+    @property
+    def rate_limit(self) -> RateLimitGate:
+        """The account's rate-limit gate: closed after a 429 until Tesla's wait has passed."""
+        return self.transport.gate
 
     @property
     def base_url(self) -> str | None:

@@ -139,6 +139,10 @@ class RateLimitedError(TeslaFleetError):
         self.retry_after = retry_after
 
 
+class RateLimitWaitError(RateLimitedError):
+    """Not sent: the account still waits out an earlier 429 (`retry_after` = the rest of it)."""
+
+
 class ServerError(TeslaFleetError):
     """5xx: Tesla's server or the car timed out; retry later with backoff."""
 

@@ -1,8 +1,10 @@
 """HTTP to the Fleet API: base URL per region, bearer token, envelope, errors, accounting.
 
 Recovery that is always right is done here and only here: one token refresh on a 401
-(through the token provider, which owns refresh-token rotation) and one region re-resolution
-on a 421. Everything else is raised for the caller to decide.
+(through the token provider, which owns refresh-token rotation), one region re-resolution
+on a 421, and the account's rate-limit gate: every 429 closes it for Tesla's `Retry-After`
+(`DEFAULT_RETRY_AFTER` when none), and while it is closed no request leaves
+(`RateLimitWaitError`). Everything else is raised for the caller to decide.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import aiohttp
 from .accounting import RequestCallback, RequestClassifier, RequestRecord
 from .errors import (
     InvalidTokenError,
+    RateLimitWaitError,
     ResponseFormatError,
     TeslaConnectionError,
     TeslaFleetError,
@@ -29,6 +32,7 @@ from .errors import (
     WrongRegionError,
     error_for_status,
 )
+from .rate_limit import DEFAULT_RETRY_AFTER, RateLimitGate
 from .regions import (
     DEFAULT_REGION,
     FLEET_API_URLS,
@@ -97,8 +101,10 @@ class Transport:
         on_request: RequestCallback | None = None,
         timeout: float = 30.0,
         classifier: RequestClassifier | None = None,
+        gate: RateLimitGate | None = None,
     ) -> None:
         """`base_url` pins the region; otherwise `region_hint` or a look-up decides."""
+        self.gate = gate or RateLimitGate()
         self._session = session
         self._tokens = token_provider
         self._region_urls = dict(region_urls)
@@ -223,7 +229,17 @@ class Transport:
         params: Mapping[str, str] | None = None,
         json_body: Mapping[str, Any] | None = None,
     ) -> RawResponse:
-        """One HTTP exchange, reported to the accounting hook whatever happens."""
+        """One HTTP exchange, reported to the accounting hook whatever happens.
+
+        Refused unsent while the account's gate is closed; a 429 closes it.
+        """
+        if (wait := self.gate.remaining()) > 0:
+            raise RateLimitWaitError(
+                f"not sent: the account is rate limited for {wait:.0f} s more",
+                retry_after=wait,
+                status=None,
+                path=path,
+            )
         status: int | None = None
         started = time.monotonic()
         try:
@@ -250,6 +266,9 @@ class Transport:
             ) from err
         finally:
             self._report(method, path, status, time.monotonic() - started)
+        if status == 429:
+            asked = parse_retry_after(headers.get("Retry-After"))
+            self.gate.block(DEFAULT_RETRY_AFTER if asked is None else asked)
         try:
             body = json.loads(data) if data else None
         except ValueError:
