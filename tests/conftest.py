@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Imported before the `hass` fixture runs so that Home Assistant's loader resolves the
 # top-level `custom_components` package to this repository, not the harness's own.
 import custom_components.tesla_fleet_direct  # noqa: F401
 from fleet_emulator import Emulator
-from tests.mqtt_helpers import Broker, mosquitto_binary
+from tests.mqtt_helpers import Broker, mosquitto_binary, setup_mqtt, unload_mqtt
 
 
 @pytest.fixture(autouse=True)
@@ -52,3 +54,13 @@ def mqtt_broker(socket_enabled: None, tmp_path: Path) -> Iterator[Broker]:
     broker.start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture
+async def ha_mqtt(
+    hass: HomeAssistant, mqtt_broker: Broker, mock_hass_config: None
+) -> AsyncIterator[MockConfigEntry]:
+    """Home Assistant's own mqtt integration connected to `mqtt_broker` (no YAML config)."""
+    entry = await setup_mqtt(hass, mqtt_broker)
+    yield entry
+    await unload_mqtt(hass, entry)

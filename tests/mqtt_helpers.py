@@ -8,6 +8,7 @@ started again on the same port, as a broker that goes away for a while.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 import contextlib
 import os
@@ -19,9 +20,12 @@ import subprocess
 import time
 import uuid
 
+from homeassistant.components.mqtt import DOMAIN as MQTT_DOMAIN
+from homeassistant.core import HomeAssistant
 from paho.mqtt.client import Client, MQTTMessage
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Wall-clock guards only: a broker on loopback starts and answers in milliseconds.
 START_TIMEOUT_S = 10.0
@@ -155,7 +159,55 @@ class Subscriber:
         self.messages.clear()
         return taken
 
+    def publish(self, topic: str, payload: bytes) -> None:
+        """Publish one message (written before this returns)."""
+        info = self._client.publish(topic, payload)
+        self._until(info.is_published)
+
     def close(self) -> None:
         """Disconnect."""
         with contextlib.suppress(OSError):
             self._client.disconnect()
+
+
+async def setup_mqtt(hass: HomeAssistant, broker: Broker) -> MockConfigEntry:
+    """Home Assistant's own mqtt integration, connected to `broker`.
+
+    The entry data are what its config flow stores (homeassistant/components/mqtt/
+    config_flow.py, const.py: `broker`, `port`; entry version 2.1). It reads configuration.yaml
+    for MQTT items, so the test needs the harness's `mock_hass_config`. Unload it before the
+    test ends (`unload_mqtt`): its client holds a socket and timers.
+    """
+    entry = MockConfigEntry(
+        domain=MQTT_DOMAIN,
+        title="Mosquitto",
+        data={"broker": broker.host, "port": broker.port},
+        version=2,
+        minor_version=1,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def until_subscribed(broker: Broker, topic: str, seen: Callable[[], bool]) -> None:
+    """Publish to `topic` until Home Assistant's subscription shows it has it (`seen`).
+
+    Home Assistant connects and subscribes in the background (subscriptions are batched), so a
+    message sent before that would be lost.
+    """
+    probe = Subscriber(broker, topic="tesla-fleet-direct/none")
+    try:
+        async with asyncio.timeout(WAIT_TIMEOUT_S):
+            while not seen():
+                probe.publish(topic, b"probe")
+                await asyncio.sleep(0.05)
+    finally:
+        probe.close()
+
+
+async def unload_mqtt(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Undo `setup_mqtt`."""
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
