@@ -218,9 +218,15 @@ async def test_failures_keep_last_data_until_stale_and_log_once(
     await tick(hass, freezer, 61)
     assert rig.coordinator.last_update_success
     assert rig.coordinator.has_fresh_data
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1
-    assert message in errors[0].getMessage()
+    # One warning when the outage starts (naming the car), none at ERROR; one line when over.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    warnings = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.name.startswith("custom_components")
+    ]
+    assert len(warnings) == 1
+    assert message in warnings[0].getMessage()
     assert sum("recovered" in r.getMessage() for r in caplog.records) == 1
     assert "Traceback" not in caplog.text
 

@@ -17,14 +17,14 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api.energy import EnergySiteApi
 from .api.energy_data import LiveStatus, SiteInfo
 from .api.errors import RateLimitedError, TeslaFleetError
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
-from .update_failures import ENERGY_FAILURES
+from .update_failures import ENERGY_FAILURES, PollFailures, TeslaPollingCoordinator
 
 # Entities stay available through this many missed live intervals: one failed poll is not news.
 STALE_AFTER_INTERVALS = 5
@@ -51,7 +51,7 @@ class EnergySiteData:
     info: SiteInfo
 
 
-class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
+class TeslaEnergySiteCoordinator(TeslaPollingCoordinator[EnergySiteData]):
     """Polls one energy site at the account plan's site intervals (not budget-bound)."""
 
     config_entry: ConfigEntry
@@ -71,7 +71,8 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
             hass,
             LOGGER,
             config_entry=config_entry,
-            name=f"{DOMAIN} energy site",
+            # Home Assistant's "Fetching ... data recovered" line names the site.
+            name=f"{DOMAIN} {site_name or 'energy site'}",
             update_interval=timedelta(seconds=polling.intervals.site_live),
         )
         self.api = api
@@ -84,14 +85,20 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
         self._site_info_at: float | None = None
         self._site_info_wanted = True
         self.last_success_at: float | None = None
+        self.failures = PollFailures(
+            hass,
+            config_entry,
+            ENERGY_FAILURES,
+            holder=f"site_{self.site_id}",
+            product=lambda: self.device_info.get("name") or "Energy site",
+        )
 
     @property
     def is_stale(self) -> bool:
         """Whether the data is too old to show (many polls in a row failed)."""
         if self.last_success_at is None:
             return True
-        interval = (self.update_interval or timedelta(minutes=1)).total_seconds()
-        return time.time() - self.last_success_at > STALE_AFTER_INTERVALS * interval
+        return time.time() - self.last_success_at > self._stale_after()
 
     @property
     def device_info(self) -> DeviceInfo:
@@ -132,20 +139,32 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
             or time.time() - self._site_info_at >= site_info_interval
         )
 
+    def seconds_until_stale(self) -> float | None:
+        """How long the entities may still show the site's last answer."""
+        if self.data is None or self.last_success_at is None:
+            return None
+        return self._stale_after() - (time.time() - self.last_success_at)
+
+    def _stale_after(self) -> float:
+        interval = (self.update_interval or timedelta(minutes=1)).total_seconds()
+        return STALE_AFTER_INTERVALS * interval
+
     async def _async_update_data(self) -> EnergySiteData:
         try:
-            return await self._fetch()
+            data = await self._fetch()
         except UpdateFailed, ConfigEntryAuthFailed:
             # Home Assistant tells the entities only when the first poll fails; the moment the
-            # kept data turns stale is later, so they hear about it here.
-            if self.data is not None and self.is_stale:
-                self.async_update_listeners()
+            # kept data turns stale is later (polls may be slowed or stopped meanwhile).
+            self.async_failed()
             raise
+        self.async_succeeded()
+        self.failures.succeeded()
+        return data
 
     async def _fetch(self) -> EnergySiteData:
         if (wait := self.polling.gate.remaining()) > 0:
             # Another coordinator of this account was told to wait; do not ask Tesla before then.
-            raise ENERGY_FAILURES.rate_limited_for(wait)
+            raise self.failures.waiting(wait)
         plan = self.polling.plan()
         self.update_interval = timedelta(seconds=plan.site_live)
         try:
@@ -156,8 +175,8 @@ class TeslaEnergySiteCoordinator(DataUpdateCoordinator[EnergySiteData]):
                 self._site_info_at = time.time()
                 self._site_info_wanted = False
         except RateLimitedError as err:
-            raise ENERGY_FAILURES.blocked_by(err, self.polling.gate) from err
+            raise self.failures.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:
-            raise ENERGY_FAILURES.failed(err) from err
+            raise self.failures.failed(err) from err
         self.last_success_at = time.time()
         return EnergySiteData(live=live, info=info)

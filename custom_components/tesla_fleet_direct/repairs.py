@@ -6,6 +6,7 @@ from typing import Any
 
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.components.repairs.models import RepairsFlowResult
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     QrCodeSelector,
@@ -14,7 +15,11 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .account_faults import CHECK_AGAIN_ISSUES, ISSUE_DATA_ENTRY_ID
+from .const import DOMAIN
+from .models import TeslaFleetDirectConfigEntry
 from .signing_repairs import ISSUE_PREFIX
+from .update_failures import TeslaPollingCoordinator
 
 # Kept in a constant: the strings live under issues.<key>.fix_flow, not config.step.
 PAIR_STEP = "pair"
@@ -49,10 +54,52 @@ class KeyPairingRepairFlow(RepairsFlow):
         )
 
 
+class CheckAgainRepairFlow(ConfirmRepairFlow):
+    """A refusal the user ended outside Home Assistant (billing, account, car setting).
+
+    Submitting asks Tesla again at once instead of at the next slowed poll; if Tesla still
+    refuses, that poll files the issue again.
+    """
+
+    def __init__(self, entry_id: str) -> None:
+        """The config entry whose cars and sites were refused."""
+        self._entry_id = entry_id
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Confirm that it is fixed, then poll the account's products."""
+        if user_input is not None:
+            entry: TeslaFleetDirectConfigEntry | None = self.hass.config_entries.async_get_entry(
+                self._entry_id
+            )
+            if entry is not None and entry.domain == DOMAIN:
+                _request_refreshes(entry)
+        return await super().async_step_confirm(user_input)
+
+
+def _request_refreshes(entry: TeslaFleetDirectConfigEntry) -> None:
+    if entry.state is not ConfigEntryState.LOADED:
+        return
+    data = entry.runtime_data
+    coordinators: list[TeslaPollingCoordinator[Any]] = list(data.vehicles.coordinators.values())
+    if data.energy_sites is not None:
+        coordinators += list(data.energy_sites.coordinators.values())
+    for coordinator in coordinators:
+        # Debounced and run in the background: the flow closes at once.
+        entry.async_create_background_task(
+            coordinator.hass, coordinator.async_request_refresh(), f"{DOMAIN} check again"
+        )
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
-    """The pairing issue gets its QR flow; anything else a plain confirmation."""
+    """The pairing issue gets its QR flow; refusals fixed elsewhere a check-again confirmation;
+    anything else a plain confirmation."""
     if issue_id.startswith(ISSUE_PREFIX) and data and isinstance(url := data.get("url"), str):
         return KeyPairingRepairFlow(url, str(data.get("name") or ""))
+    entry_id = data.get(ISSUE_DATA_ENTRY_ID) if data else None
+    if isinstance(entry_id, str) and any(issue_id.startswith(k) for k in CHECK_AGAIN_ISSUES):
+        return CheckAgainRepairFlow(entry_id)
     return ConfirmRepairFlow()

@@ -20,14 +20,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api.errors import NotFoundError, RateLimitedError, TeslaFleetError, VehicleUnavailableError
 from .api.vehicle import VehicleApi
 from .budget import Activity
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
-from .update_failures import VEHICLE_FAILURES
+from .update_failures import VEHICLE_FAILURES, PollFailures, TeslaPollingCoordinator
 from .vehicle_states import AccountVehicleStates, seconds_to_mark
 
 ONLINE = "online"
@@ -126,7 +126,7 @@ def merge_sections(old: Mapping[str, Any], new: Mapping[str, Mapping[str, Any]])
     return merged
 
 
-class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
+class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
     """Polls one car as the account's budget and the car's activity allow."""
 
     config_entry: ConfigEntry
@@ -149,8 +149,16 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             hass,
             LOGGER,
             config_entry=config_entry,
-            name=f"{DOMAIN} vehicle",
+            # Home Assistant's "Fetching ... data recovered" line names the car.
+            name=f"{DOMAIN} {device_info.get('name') or 'vehicle'}",
             update_interval=timedelta(seconds=polling.intervals.asleep),
+        )
+        self.failures = PollFailures(
+            hass,
+            config_entry,
+            VEHICLE_FAILURES,
+            holder=f"vehicle_{vin}",
+            product=lambda: self._display_name,
         )
         self.reader = reader
         self.vin = vin
@@ -208,9 +216,11 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         if self.last_success_at is None:
             # Nothing yet this run: restored values stand in until the first answer.
             return self.data is None or self.last_update_success
+        return time.time() - self.last_success_at <= self._stale_after()
+
+    def _stale_after(self) -> float:
         interval = self.update_interval.total_seconds() if self.update_interval else 0.0
-        stale_after = max(STALE_AFTER_INTERVALS * interval, STALE_AFTER_MIN_S)
-        return time.time() - self.last_success_at <= stale_after
+        return max(STALE_AFTER_INTERVALS * interval, STALE_AFTER_MIN_S)
 
     async def async_command_sent(
         self, updates: Mapping[str, Mapping[str, Any]] | None = None
@@ -228,12 +238,32 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         await self.async_request_refresh()
 
     async def _async_update_data(self) -> VehicleSnapshot:
+        try:
+            snapshot = await self._async_poll()
+        except UpdateFailed, ConfigEntryAuthFailed:
+            if self.data is not None and self.data.online:
+                # What the car did meanwhile is unknown (a charge or a drive may have started
+                # or ended): the first poll that reaches it again reads it once.
+                self._closing_look = True
+            self.async_failed()
+            raise
+        self.async_succeeded()
+        self.failures.succeeded()
+        return snapshot
+
+    def seconds_until_stale(self) -> float | None:
+        """How long the entities may still show what the car last said."""
+        if self.data is None or self.last_success_at is None:
+            return None
+        return self._stale_after() - (time.time() - self.last_success_at)
+
+    async def _async_poll(self) -> VehicleSnapshot:
         if not self.data_allowed:
             # Tesla refuses even the state check without vehicle_device_data: nothing to poll.
             self.update_interval = None
             return self._keep(self.data, self._initial_state, Activity.ASLEEP)
         if (wait := self.polling.gate.remaining()) > 0:
-            raise VEHICLE_FAILURES.rate_limited_for(wait)
+            raise self.failures.waiting(wait)
         previous: VehicleSnapshot | None = self.data
         skip_check = self._busy(previous)
         if skip_check:
@@ -245,7 +275,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             try:
                 state = await self.reader.state()
             except RateLimitedError as err:
-                raise VEHICLE_FAILURES.blocked_by(err, self.polling.gate) from err
+                raise self.failures.blocked_by(err, self.polling.gate) from err
             except TeslaFleetError as err:
                 raise self._failed(err) from err
         now = time.time()
@@ -278,7 +308,7 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
             self.update_interval = timedelta(seconds=seconds_to_mark(plan.asleep, now))
             return self._keep(previous, "asleep", Activity.ASLEEP)
         except RateLimitedError as err:
-            raise VEHICLE_FAILURES.blocked_by(err, self.polling.gate) from err
+            raise self.failures.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:
             raise self._failed(err) from err
         self.last_success_at = now
@@ -370,4 +400,4 @@ class TeslaVehicleCoordinator(DataUpdateCoordinator[VehicleSnapshot]):
         if isinstance(err, NotFoundError) and self.on_gone is not None:
             # The car may have left the account: let the products list decide (stale device).
             self.on_gone()
-        return VEHICLE_FAILURES.failed(err)
+        return self.failures.failed(err)
