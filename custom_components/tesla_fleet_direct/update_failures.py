@@ -37,6 +37,7 @@ from .api.errors import (
     LoginRequiredError,
     PrivacyRestrictedError,
     RateLimitedError,
+    RateLimitWaitError,
     ResponseFormatError,
     TeslaConnectionError,
     TeslaFleetError,
@@ -139,6 +140,9 @@ class PollFailures:
 
     def blocked_by(self, err: RateLimitedError, gate: RateLimitGate) -> UpdateFailed:
         """A 429: the whole account waits for Tesla's Retry-After."""
+        if isinstance(err, RateLimitWaitError) and err.retry_after is not None:
+            # Not sent: another request of the account met the 429 (and was logged).
+            return self.waiting(err.retry_after)
         return self._logged(self.messages.blocked_by(err, gate), err)
 
     def failed(self, err: TeslaFleetError) -> UpdateFailed | ConfigEntryAuthFailed:

@@ -248,7 +248,9 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
             self.async_failed()
             raise
         self.async_succeeded()
-        self.failures.succeeded()
+        if self.data_allowed:
+            # Only an answer from Tesla says anything about the account (the token, refusals).
+            self.failures.succeeded()
         return snapshot
 
     def seconds_until_stale(self) -> float | None:
