@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import time
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -82,11 +82,11 @@ async def test_closing_windows_without_a_known_location_sends_nothing(
 ) -> None:
     (entry,) = hass.config_entries.async_entries(DOMAIN)
     coordinator = entry.runtime_data.vehicles.coordinators[M3]
-    drive = dict(coordinator.data.data["drive_state"])
-    drive.pop("latitude", None)
-    drive.pop("longitude", None)
-    coordinator.async_set_updated_data(
-        replace(coordinator.data, data={**coordinator.data.data, "drive_state": drive})
+    # The car stopped reporting its position (Tesla sends nulls without a GPS fix).
+    coordinator.async_observe(
+        {"drive_state": {"latitude": None, "longitude": None}},
+        observed_at=time.time(),
+        source="poll",
     )
     before = len(emulator.ledger.entries)
     with pytest.raises(ServiceValidationError):

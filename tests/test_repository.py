@@ -618,3 +618,75 @@ def test_every_icon_exists_in_material_design_icons() -> None:
         if not icon.startswith("mdi:") or icon.removeprefix("mdi:") not in names
     ]
     assert not unknown, f"icons not in Material Design Icons: {unknown}"
+
+
+# Modules that describe entities: they read the typed state model (`car.charge.battery_level`,
+# `SiteInfo`, `LiveStatus`), never Tesla's dicts by key.
+STATE_READERS = (*sorted(PLATFORMS), "energy_entities", "control_entity")
+
+
+def _raw_reads(source: str) -> list[str]:
+    """Places where the code reads a dict by a literal key instead of a typed field."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)  # filling a command's expected values is fine
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+            and not (isinstance(node.value, ast.Name) and node.value.id == "Literal")
+        ):
+            found.append(f"line {node.lineno}: [{node.slice.value!r}]")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+            keys = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            if (name == "get" and keys[:1] and isinstance(keys[0], str)) or (
+                name in ("value", "getattr") and any(isinstance(k, str) for k in keys)
+            ):
+                found.append(f"line {node.lineno}: {name}({', '.join(map(repr, keys))})")
+        elif (
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.left.value, str)
+            and any(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+            and not all(isinstance(c, ast.Tuple | ast.List | ast.Set) for c in node.comparators)
+        ):
+            found.append(f"line {node.lineno}: {node.left.value!r} in ...")
+    return found
+
+
+def test_entity_modules_read_typed_fields_only() -> None:
+    """Issue 16: entities read the typed state model; no module indexes a raw API dict."""
+    found = {
+        module: reads
+        for module in STATE_READERS
+        if (reads := _raw_reads((INTEGRATION / f"{module}.py").read_text(encoding="utf-8")))
+    }
+    assert not found, f"raw dict reads (declare the field in api/vehicle_data.py): {found}"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'level = data["charge_state"]',
+        'level = section.get("battery_level")',
+        'level = section.get("battery_level", 0)',
+        'level = snapshot.value("charge_state", "battery_level")',
+        'level = getattr(section, "battery_level")',
+        'has = "sentry_mode" in state',
+    ],
+)
+def test_raw_read_check_catches(code: str) -> None:
+    assert _raw_reads(code)
+
+
+def test_raw_read_check_lets_typed_reads_through() -> None:
+    code = (
+        "level = car.charge.battery_level\n"
+        'Mode = Literal["vent", "close"]\n'
+        "temp = COP_TEMPS.get(str(value))\n"
+        'plugged = cable not in ("", "<invalid>")\n'
+        'updates = {"vehicle_state": {"locked": True}}\n'
+        'shown["is_climate_on"] = True\n'
+    )
+    assert _raw_reads(code) == []

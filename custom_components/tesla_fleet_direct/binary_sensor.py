@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
+from .api.car_state import CarState
 from .control_entity import CHARGING_SCOPES, VEHICLE_SCOPES
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
@@ -28,50 +29,72 @@ class TeslaVehicleBinarySensorEntityDescription(BinarySensorEntityDescription):
     """A vehicle binary sensor: the endpoints it needs and how to read it."""
 
     endpoints: frozenset[str]
-    is_on_fn: Callable[[VehicleSnapshot], bool | None]
-    # The state check is free and always known; these need no vehicle data and no restore.
-    from_state: bool = False
+    # None: the car's connectivity, from the free state check (no vehicle data, no restore).
+    value_fn: Callable[[CarState], bool | None] | None
     # The scopes of a control that shows the same thing (the charge switch, the frunk cover,
     # ...): when one is granted, this read-only mirror starts disabled.
     mirror_of: frozenset[str] = frozenset()
 
 
-def _flag(
-    section: str, key: str, on: Callable[[object], bool] = bool
-) -> Callable[[VehicleSnapshot], bool | None]:
-    """Read one field of one section; None while it is unknown."""
-
-    def read(snapshot: VehicleSnapshot) -> bool | None:
-        value = snapshot.value(section, key)
-        return None if value is None else on(value)
-
-    return read
+def _known[T](value: T | None, on: Callable[[T], bool]) -> bool | None:
+    """`on(value)`, or None while the value is unknown."""
+    return None if value is None else on(value)
 
 
-def _open(value: object) -> bool:
+def _open(value: int | None) -> bool | None:
     # Doors, windows and trunks: 0 closed, anything else (1, or a vent position) open.
-    return value != 0
+    return None if value is None else value != 0
 
 
+def _opened(read: Callable[[CarState], int | None]) -> Callable[[CarState], bool | None]:
+    return lambda car: _open(read(car))
+
+
+def _plugged(cable: str) -> bool:
+    # Tesla sends "<invalid>" (or nothing) without a cable.
+    return cable not in ("", "<invalid>")
+
+
+CHARGING_STATES = frozenset({"Charging", "Starting"})
 CHARGE = frozenset({"charge_state"})
 CLIMATE = frozenset({"climate_state"})
 VEHICLE = frozenset({"vehicle_state"})
+
+type Read[T] = Callable[[CarState], T | None]
+
+DOORS: tuple[tuple[str, Read[int]], ...] = (
+    ("df", lambda car: car.vehicle.df),
+    ("dr", lambda car: car.vehicle.dr),
+    ("pf", lambda car: car.vehicle.pf),
+    ("pr", lambda car: car.vehicle.pr),
+)
+WINDOWS: tuple[tuple[str, Read[int]], ...] = (
+    ("fd_window", lambda car: car.vehicle.fd_window),
+    ("fp_window", lambda car: car.vehicle.fp_window),
+    ("rd_window", lambda car: car.vehicle.rd_window),
+    ("rp_window", lambda car: car.vehicle.rp_window),
+)
+TYRE_WARNINGS: tuple[tuple[str, Read[bool]], ...] = (
+    ("fl", lambda car: car.vehicle.tpms_soft_warning_fl),
+    ("fr", lambda car: car.vehicle.tpms_soft_warning_fr),
+    ("rl", lambda car: car.vehicle.tpms_soft_warning_rl),
+    ("rr", lambda car: car.vehicle.tpms_soft_warning_rr),
+)
 
 VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = (
     TeslaVehicleBinarySensorEntityDescription(
         key="state",
         translation_key="state",
         endpoints=frozenset(),
-        is_on_fn=lambda snapshot: snapshot.online,
+        value_fn=None,
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        from_state=True,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="charge_cable",
         translation_key="charge_cable",
         endpoints=CHARGE,
-        is_on_fn=_flag("charge_state", "conn_charge_cable", lambda v: v not in ("", "<invalid>")),
+        value_fn=lambda car: _known(car.charge.conn_charge_cable, _plugged),
         device_class=BinarySensorDeviceClass.PLUG,
         mirror_of=CHARGING_SCOPES,
     ),
@@ -79,7 +102,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         key="charging",
         translation_key="charging",
         endpoints=CHARGE,
-        is_on_fn=_flag("charge_state", "charging_state", lambda v: v in ("Charging", "Starting")),
+        value_fn=lambda car: _known(car.charge.charging_state, CHARGING_STATES.__contains__),
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
         mirror_of=CHARGING_SCOPES,
     ),
@@ -88,26 +111,26 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
             key=f"door_{door}",
             translation_key=f"door_{door}",
             endpoints=VEHICLE,
-            is_on_fn=_flag("vehicle_state", door, _open),
+            value_fn=_opened(read),
             device_class=BinarySensorDeviceClass.DOOR,
         )
-        for door in ("df", "dr", "pf", "pr")
+        for door, read in DOORS
     ),
     *(
         TeslaVehicleBinarySensorEntityDescription(
             key=window,
             translation_key=window,
             endpoints=VEHICLE,
-            is_on_fn=_flag("vehicle_state", window, _open),
+            value_fn=_opened(read),
             device_class=BinarySensorDeviceClass.WINDOW,
         )
-        for window in ("fd_window", "fp_window", "rd_window", "rp_window")
+        for window, read in WINDOWS
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="frunk",
         translation_key="frunk",
         endpoints=VEHICLE,
-        is_on_fn=_flag("vehicle_state", "ft", _open),
+        value_fn=lambda car: _open(car.vehicle.ft),
         device_class=BinarySensorDeviceClass.OPENING,
         mirror_of=VEHICLE_SCOPES,
     ),
@@ -115,7 +138,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         key="trunk",
         translation_key="trunk",
         endpoints=VEHICLE,
-        is_on_fn=_flag("vehicle_state", "rt", _open),
+        value_fn=lambda car: _open(car.vehicle.rt),
         device_class=BinarySensorDeviceClass.OPENING,
         mirror_of=VEHICLE_SCOPES,
     ),
@@ -123,7 +146,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         key="charge_port_door",
         translation_key="charge_port_door",
         endpoints=CHARGE,
-        is_on_fn=_flag("charge_state", "charge_port_door_open"),
+        value_fn=lambda car: car.charge.charge_port_door_open,
         device_class=BinarySensorDeviceClass.OPENING,
         mirror_of=CHARGING_SCOPES,
     ),
@@ -132,35 +155,35 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         translation_key="locked",
         endpoints=VEHICLE,
         # The lock device class is on when unlocked.
-        is_on_fn=_flag("vehicle_state", "locked", lambda v: not v),
+        value_fn=lambda car: _known(car.vehicle.locked, lambda locked: not locked),
         device_class=BinarySensorDeviceClass.LOCK,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="user_present",
         translation_key="user_present",
         endpoints=VEHICLE,
-        is_on_fn=_flag("vehicle_state", "is_user_present"),
+        value_fn=lambda car: car.vehicle.is_user_present,
         device_class=BinarySensorDeviceClass.PRESENCE,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="sentry_mode",
         translation_key="sentry_mode",
         endpoints=VEHICLE,
-        is_on_fn=_flag("vehicle_state", "sentry_mode"),
+        value_fn=lambda car: car.vehicle.sentry_mode,
         mirror_of=VEHICLE_SCOPES,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="preconditioning",
         translation_key="preconditioning",
         endpoints=CLIMATE,
-        is_on_fn=_flag("climate_state", "is_preconditioning"),
+        value_fn=lambda car: car.climate.is_preconditioning,
         entity_registry_enabled_default=False,
     ),
     TeslaVehicleBinarySensorEntityDescription(
         key="scheduled_charging_pending",
         translation_key="scheduled_charging_pending",
         endpoints=CHARGE,
-        is_on_fn=_flag("charge_state", "scheduled_charging_pending"),
+        value_fn=lambda car: car.charge.scheduled_charging_pending,
         entity_registry_enabled_default=False,
     ),
     # The three below as in HA core tesla_fleet/binary_sensor.py (disabled, diagnostic).
@@ -169,7 +192,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         translation_key="charger_phases",
         endpoints=CHARGE,
         # Tesla sends 1 on a single-phase supply, 2 or 3 on a three-phase one, null idle.
-        is_on_fn=_flag("charge_state", "charger_phases", lambda v: isinstance(v, int) and v > 1),
+        value_fn=lambda car: _known(car.charge.charger_phases, lambda phases: phases > 1),
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
@@ -177,7 +200,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         key="preconditioning_enabled",
         translation_key="preconditioning_enabled",
         endpoints=CHARGE,
-        is_on_fn=_flag("charge_state", "preconditioning_enabled"),
+        value_fn=lambda car: car.charge.preconditioning_enabled,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
@@ -185,7 +208,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         key="trip_charging",
         translation_key="trip_charging",
         endpoints=CHARGE,
-        is_on_fn=_flag("charge_state", "trip_charging"),
+        value_fn=lambda car: car.charge.trip_charging,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
@@ -193,7 +216,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         key="battery_heater",
         translation_key="battery_heater",
         endpoints=CHARGE,
-        is_on_fn=_flag("charge_state", "battery_heater_on"),
+        value_fn=lambda car: car.charge.battery_heater_on,
         device_class=BinarySensorDeviceClass.HEAT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
@@ -202,7 +225,7 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
         key="dashcam_recording",
         translation_key="dashcam_recording",
         endpoints=VEHICLE,
-        is_on_fn=_flag("vehicle_state", "dashcam_state", lambda v: v == "Recording"),
+        value_fn=lambda car: _known(car.vehicle.dashcam_state, "Recording".__eq__),
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
@@ -211,11 +234,11 @@ VEHICLE_BINARY_SENSORS: tuple[TeslaVehicleBinarySensorEntityDescription, ...] = 
             key=f"tpms_soft_warning_{corner}",
             translation_key=f"tpms_soft_warning_{corner}",
             endpoints=VEHICLE,
-            is_on_fn=_flag("vehicle_state", f"tpms_soft_warning_{corner}"),
+            value_fn=value_fn,
             device_class=BinarySensorDeviceClass.PROBLEM,
             entity_category=EntityCategory.DIAGNOSTIC,
         )
-        for corner in ("fl", "fr", "rl", "rr")
+        for corner, value_fn in TYRE_WARNINGS
     ),
 )
 
@@ -236,10 +259,11 @@ class TeslaVehicleBinarySensor(TeslaRememberingVehicleEntity, BinarySensorEntity
             self._attr_entity_registry_enabled_default = False
 
     def _update_from(self, snapshot: VehicleSnapshot) -> None:
-        self._attr_is_on = self.entity_description.is_on_fn(snapshot)
+        value_fn = self.entity_description.value_fn
+        self._attr_is_on = snapshot.online if value_fn is None else value_fn(snapshot.car)
 
     async def _async_restore(self) -> None:
-        if self.entity_description.from_state:
+        if self.entity_description.value_fn is None:
             # The free state check answers on the first poll; an old state would mislead.
             return
         if (last := await self.async_get_last_state()) and last.state in (STATE_ON, STATE_OFF):

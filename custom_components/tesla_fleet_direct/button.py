@@ -76,15 +76,13 @@ VEHICLE_BUTTONS: tuple[VehicleButtonDescription, ...] = (
         press_fn=_homelink,
         # The car's position comes with drive_state's location fields.
         endpoints=frozenset({"location_data"}),
-        exists_fn=lambda data: bool((data.get("vehicle_state") or {}).get("homelink_device_count")),
+        exists_fn=lambda car: bool(car.vehicle.homelink_device_count),
     ),
     VehicleButtonDescription(
         key="remote_start",
         translation_key="remote_start",
         press_fn=_send(VehicleCommands.remote_start_drive),
-        exists_fn=lambda data: (
-            (data.get("vehicle_state") or {}).get("remote_start_supported") is not False
-        ),
+        exists_fn=lambda car: car.vehicle.remote_start_supported is not False,
     ),
     VehicleButtonDescription(
         key="boombox",

@@ -31,8 +31,6 @@ from .control_entity import (
     VehicleControlDescription,
     VehicleControlEntity,
     async_add_vehicle_controls,
-    car_config,
-    car_section,
 )
 from .devices import TeslaFleetDirectConfigEntry
 from .vehicle_coordinator import TeslaVehicleCoordinator
@@ -62,9 +60,9 @@ OVERHEAT = VehicleClimateDescription(
     fitting_endpoints=frozenset({"vehicle_config"}),
     # Cars without it send allow_cabin_overheat_protection false (the 2015 Model S,
     # tests/fixtures/real/models_2015_teslatte_*.json).
-    exists_fn=lambda data: (
-        "cabin_overheat_protection" in (climate := car_section(data, "climate_state"))
-        and climate.get("allow_cabin_overheat_protection") is not False
+    exists_fn=lambda car: (
+        car.climate.cabin_overheat_protection is not None
+        and car.climate.allow_cabin_overheat_protection is not False
     ),
 )
 
@@ -104,17 +102,17 @@ class CabinClimate(VehicleControlEntity, ClimateEntity):
     )
 
     def _update_attrs(self) -> None:
-        on = self.field("climate_state", "is_climate_on")
+        climate = self.car.climate
+        on = climate.is_climate_on
         self._attr_hvac_mode = None if on is None else HVACMode.HEAT_COOL if on else HVACMode.OFF
-        self._attr_current_temperature = self.field("climate_state", "inside_temp")
-        self._attr_target_temperature = self.field("climate_state", "driver_temp_setting")
-        keeper = self.field("climate_state", "climate_keeper_mode")
+        self._attr_current_temperature = climate.inside_temp
+        self._attr_target_temperature = climate.driver_temp_setting
+        keeper = climate.climate_keeper_mode
         self._attr_preset_mode = keeper if keeper in KEEPER_PRESETS else None
-        low = self.field("climate_state", "min_avail_temp")
-        high = self.field("climate_state", "max_avail_temp")
         # Tesla's range until the car reports its own.
-        self._attr_min_temp = float(low) if isinstance(low, int | float) else TEMP_MIN_C
-        self._attr_max_temp = float(high) if isinstance(high, int | float) else TEMP_MAX_C
+        low, high = climate.min_avail_temp, climate.max_avail_temp
+        self._attr_min_temp = low if low is not None else TEMP_MIN_C
+        self._attr_max_temp = high if high is not None else TEMP_MAX_C
 
     async def async_turn_on(self) -> None:
         """Start the cabin climate."""
@@ -172,26 +170,21 @@ class OverheatProtection(VehicleControlEntity, ClimateEntity):
         # What this car offers: fan-only protection and a choice of threshold are not on every
         # car (supports_fan_only_cabin_overheat_protection; vehicle_config.cop_user_set_temp_
         # supported, which HA core tesla_fleet/climate.py checks for the target temperature).
-        data = self.vehicle_data
-        fan_only = car_section(data, "climate_state").get(
-            "supports_fan_only_cabin_overheat_protection"
-        )
+        car = self.car
+        climate = car.climate
+        fan_only = climate.supports_fan_only_cabin_overheat_protection
         self._attr_hvac_modes = [
             mode
             for mode in COP_MODES.values()
             if mode != HVACMode.FAN_ONLY or fan_only is not False
         ]
         features = ClimateEntityFeature.TURN_ON | ClimateEntityFeature.TURN_OFF
-        if car_config(data).cop_user_set_temp_supported:
+        if car.config.cop_user_set_temp_supported:
             features |= ClimateEntityFeature.TARGET_TEMPERATURE
         self._attr_supported_features = features
-        self._attr_hvac_mode = COP_MODES.get(
-            str(self.field("climate_state", "cabin_overheat_protection"))
-        )
-        self._attr_current_temperature = self.field("climate_state", "inside_temp")
-        self._attr_target_temperature = COP_TEMPS.get(
-            str(self.field("climate_state", "cop_activation_temperature"))
-        )
+        self._attr_hvac_mode = COP_MODES.get(str(climate.cabin_overheat_protection))
+        self._attr_current_temperature = climate.inside_temp
+        self._attr_target_temperature = COP_TEMPS.get(str(climate.cop_activation_temperature))
 
     async def async_turn_on(self) -> None:
         """Protect with the A/C."""

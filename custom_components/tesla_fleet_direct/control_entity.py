@@ -7,7 +7,7 @@ the granted scopes and by what the car or site has.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 import time
 from typing import Any
@@ -17,9 +17,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.car_state import CarState
 from .api.energy_data import SiteInfo
 from .api.models import CommandResult
-from .api.vehicle_data import VehicleConfig
 from .command_registry import async_vehicle_commander
 from .command_runner import VehicleCall, VehicleCommander, async_run_site_command
 from .devices import async_listen_vehicles
@@ -45,21 +45,10 @@ class VehicleControlDescription(EntityDescription):
     endpoints: frozenset[str] = frozenset()
     # Whether this car has the thing at all (e.g. a sunroof); such controls are added once the
     # car's data is known. None: every car has it, added at once.
-    exists_fn: Callable[[Mapping[str, Any]], bool] | None = None
+    exists_fn: Callable[[CarState], bool] | None = None
     # Sections `exists_fn` reads besides `endpoints` (usually vehicle_config): asked for only
     # until the car's fittings are known.
     fitting_endpoints: frozenset[str] = frozenset()
-
-
-def car_config(data: Mapping[str, Any]) -> VehicleConfig:
-    """The car's `vehicle_config`, typed (every field None when it was not fetched)."""
-    return VehicleConfig.parse(data.get("vehicle_config"))
-
-
-def car_section(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    """One section of the car's data as Tesla sent it (empty when not fetched)."""
-    section = data.get(name)
-    return section if isinstance(section, Mapping) else {}
 
 
 def granted(description: VehicleControlDescription, scopes: Collection[str]) -> bool:
@@ -82,10 +71,6 @@ class VehicleControlEntity(TeslaVehicleEntity):
         super().__init__(coordinator, description, endpoints=description.endpoints)
         self.commander = commander
         self._update_attrs()
-
-    def field(self, section: str, name: str) -> Any:
-        """One field of the latest vehicle data (None when unknown)."""
-        return self.coordinator.data.value(section, name) if self.coordinator.data else None
 
     async def async_send(self, call: VehicleCall, **updates: Any) -> None:
         """Run a typed command; `updates` (section -> fields) show its effect at once."""
@@ -140,11 +125,11 @@ def async_add_vehicle_controls[D: VehicleControlDescription](
         def _check() -> None:
             nonlocal remove, unwant
             snapshot = coordinator.data
-            data = snapshot.data if snapshot else {}
-            if not data:
+            if snapshot is None or snapshot.car.empty:
                 return
-            answered = snapshot is not None and (snapshot.data_time or 0.0) >= asked_at
-            if not answered and not sections <= data.keys():
+            car = snapshot.car
+            answered = (snapshot.data_time or 0.0) >= asked_at
+            if not answered and not all(car.has(section) for section in sections):
                 # Data from before these sections were asked for: deciding now would leave out
                 # what the car has (a missing section reads as "not fitted").
                 return
@@ -157,7 +142,7 @@ def async_add_vehicle_controls[D: VehicleControlDescription](
             async_add_entities(
                 factory(coordinator, d, commander)
                 for d in optional
-                if d.exists_fn is not None and d.exists_fn(data)
+                if d.exists_fn is not None and d.exists_fn(car)
             )
 
         @callback

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.car_state import CarState
 from .api.vehicle_commands import VehicleCommands
 from .command_runner import Updates, VehicleCall
 from .const import DOMAIN
@@ -24,7 +25,6 @@ from .control_entity import (
     VehicleControlDescription,
     VehicleControlEntity,
     async_add_vehicle_controls,
-    car_config,
 )
 from .devices import TeslaFleetDirectConfigEntry
 
@@ -39,19 +39,20 @@ type Action = Callable[[VehicleCover], tuple[VehicleCall, Updates]]
 class VehicleCoverDescription(VehicleControlDescription, CoverEntityDescription):
     """Something on the car that opens; `close` is None where Tesla cannot close it."""
 
-    is_closed_fn: Callable[[Mapping[str, Any]], bool | None]
+    value_fn: Callable[[CarState], bool | None]  # closed?
     open: Action
     close: Action | None = None
 
 
-def _closures(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    # Tesla reports doors, windows and trunks in vehicle_state (closures_state on some cars).
-    state = data.get("vehicle_state")
-    return state if isinstance(state, Mapping) else {}
+def _shut(position: int | None) -> bool | None:
+    # Doors, windows and trunks: 0 closed, anything else (1, or a vent position) open.
+    return None if position is None else position == 0
 
 
-def _windows_closed(data: Mapping[str, Any]) -> bool | None:
-    values = [_closures(data).get(w) for w in WINDOWS]
+def _windows_closed(car: CarState) -> bool | None:
+    # Tesla reports doors, windows and trunks in vehicle_state.
+    state = car.vehicle
+    values = [state.fd_window, state.fp_window, state.rd_window, state.rp_window]
     if any(v is None for v in values):
         return None
     return all(v == 0 for v in values)
@@ -91,9 +92,9 @@ def _sunroof(state: Literal["vent", "close"]) -> Action:
     )
 
 
-def _has_sunroof(data: Mapping[str, Any]) -> bool:
+def _has_sunroof(car: CarState) -> bool:
     # vehicle_config.sun_roof_installed (as HA core teslemetry/cover.py checks it).
-    return car_config(data).has_sun_roof
+    return car.config.has_sun_roof
 
 
 VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
@@ -102,7 +103,7 @@ VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
         translation_key="windows",
         device_class=CoverDeviceClass.WINDOW,
         endpoints=frozenset({"vehicle_state"}),
-        is_closed_fn=_windows_closed,
+        value_fn=_windows_closed,
         open=_windows("vent", 1),
         close=_windows("close", 0),
     ),
@@ -111,9 +112,7 @@ VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
         translation_key="frunk",
         device_class=CoverDeviceClass.DOOR,
         endpoints=frozenset({"vehicle_state"}),
-        is_closed_fn=lambda data: (
-            None if _closures(data).get("ft") is None else _closures(data).get("ft") == 0
-        ),
+        value_fn=lambda car: _shut(car.vehicle.ft),
         open=_fixed(lambda car: car.actuate_trunk("front"), {"vehicle_state": {"ft": 1}}),
     ),
     VehicleCoverDescription(
@@ -121,9 +120,7 @@ VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
         translation_key="trunk",
         device_class=CoverDeviceClass.DOOR,
         endpoints=frozenset({"vehicle_state"}),
-        is_closed_fn=lambda data: (
-            None if _closures(data).get("rt") is None else _closures(data).get("rt") == 0
-        ),
+        value_fn=lambda car: _shut(car.vehicle.rt),
         open=_trunk,
         close=_trunk,
     ),
@@ -133,10 +130,8 @@ VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
         device_class=CoverDeviceClass.DOOR,
         scopes=CHARGING_SCOPES,
         endpoints=frozenset({"charge_state"}),
-        is_closed_fn=lambda data: (
-            None
-            if (v := (data.get("charge_state") or {}).get("charge_port_door_open")) is None
-            else not v
+        value_fn=lambda car: (
+            None if (door_open := car.charge.charge_port_door_open) is None else not door_open
         ),
         open=_fixed(
             VehicleCommands.charge_port_door_open,
@@ -153,8 +148,8 @@ VEHICLE_COVERS: tuple[VehicleCoverDescription, ...] = (
         device_class=CoverDeviceClass.WINDOW,
         endpoints=frozenset({"vehicle_state"}),
         fitting_endpoints=frozenset({"vehicle_config"}),
-        is_closed_fn=lambda data: (
-            None if (v := _closures(data).get("sun_roof_state")) is None else v == "closed"
+        value_fn=lambda car: (
+            None if (roof := car.vehicle.sun_roof_state) is None else roof == "closed"
         ),
         open=_sunroof("vent"),
         close=_sunroof("close"),
@@ -186,7 +181,7 @@ class VehicleCover(VehicleControlEntity, CoverEntity):
         self._attr_supported_features = features
 
     def _update_attrs(self) -> None:
-        self._attr_is_closed = self.entity_description.is_closed_fn(self.vehicle_data)
+        self._attr_is_closed = self.entity_description.value_fn(self.car)
 
     async def async_open_cover(self, **kwargs: Any) -> None:
         """Open (vent the windows)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.device_tracker.entity import TrackerEntity, TrackerEntityDescription
@@ -10,6 +11,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 
+from .api.car_state import CarState
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .entity import TeslaRememberingVehicleEntity
 from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator, VehicleSnapshot
@@ -21,43 +23,32 @@ ENDPOINTS = frozenset({"drive_state", LOCATION_ENDPOINT})
 
 @dataclass(frozen=True, kw_only=True)
 class TeslaTrackerEntityDescription(TrackerEntityDescription):
-    """Which drive_state fields hold the coordinates."""
+    """Where the tracker's position comes from."""
 
-    latitude_key: str
-    longitude_key: str
-    # A drive_state field that must be non-empty for the coordinates to mean anything.
-    requires_key: str | None = None
+    value_fn: Callable[[CarState], tuple[float, float] | None]
+
+
+def _route(car: CarState) -> tuple[float, float] | None:
+    """The active route's destination.
+
+    Newer firmware sends the car's own position as the route's when no route is set; only a
+    destination makes it a route (real captures, tests/fixtures/real/README.md).
+    """
+    location = car.location
+    lat, lon = location.active_route_latitude, location.active_route_longitude
+    if not location.active_route_destination or lat is None or lon is None:
+        return None
+    return lat, lon
 
 
 TRACKERS: tuple[TeslaTrackerEntityDescription, ...] = (
     TeslaTrackerEntityDescription(
         key="location",
         translation_key="location",
-        latitude_key="latitude",
-        longitude_key="longitude",
+        value_fn=lambda car: car.location.coordinates,
     ),
-    TeslaTrackerEntityDescription(
-        key="route",
-        translation_key="route",
-        latitude_key="active_route_latitude",
-        longitude_key="active_route_longitude",
-        # Newer firmware sends the car's own position as the route's when no route is set;
-        # only a destination makes it a route (real captures, tests/fixtures/real/README.md).
-        requires_key="active_route_destination",
-    ),
+    TeslaTrackerEntityDescription(key="route", translation_key="route", value_fn=_route),
 )
-
-
-def _coordinates(
-    snapshot: VehicleSnapshot, description: TeslaTrackerEntityDescription
-) -> tuple[float, float] | None:
-    if description.requires_key and not snapshot.value("drive_state", description.requires_key):
-        return None
-    lat = snapshot.value("drive_state", description.latitude_key)
-    lon = snapshot.value("drive_state", description.longitude_key)
-    if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
-        return float(lat), float(lon)
-    return None
 
 
 class TeslaVehicleTracker(TeslaRememberingVehicleEntity, TrackerEntity, RestoreEntity):
@@ -73,7 +64,7 @@ class TeslaVehicleTracker(TeslaRememberingVehicleEntity, TrackerEntity, RestoreE
         super().__init__(coordinator, description, endpoints=ENDPOINTS)
 
     def _update_from(self, snapshot: VehicleSnapshot) -> None:
-        self._position = _coordinates(snapshot, self.entity_description)
+        self._position = self.entity_description.value_fn(snapshot.car)
 
     async def _async_restore(self) -> None:
         if (last := await self.async_get_last_state()) is None:

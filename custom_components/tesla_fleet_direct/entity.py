@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.core import callback
@@ -10,8 +9,11 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
+from .api.car_state import CarState
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .vehicle_coordinator import LOCATION_ENDPOINT, TeslaVehicleCoordinator, VehicleSnapshot
+
+_NOTHING_KNOWN = CarState()
 
 
 class TeslaEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
@@ -40,7 +42,7 @@ class TeslaEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[Co
 
 
 class TeslaVehicleEntity(TeslaEntity[TeslaVehicleCoordinator]):
-    """An entity of one car: reads the coordinator's latest vehicle data sections."""
+    """An entity of one car: reads the typed fields of the coordinator's car state."""
 
     # vehicle_data endpoints this entity's value comes from; the coordinator asks Tesla only
     # for the endpoints of entities that are enabled (added to Home Assistant).
@@ -74,9 +76,9 @@ class TeslaVehicleEntity(TeslaEntity[TeslaVehicleCoordinator]):
         return self.coordinator.has_fresh_data
 
     @property
-    def vehicle_data(self) -> Mapping[str, Any]:
-        """The latest `vehicle_data` answer (sections by name); empty until the first one."""
-        return self.coordinator.data.data if self.coordinator.data else {}
+    def car(self) -> CarState:
+        """What is known of the car (every field None until Tesla first answers)."""
+        return self.coordinator.data.car if self.coordinator.data else _NOTHING_KNOWN
 
 
 class TeslaRememberingVehicleEntity(TeslaVehicleEntity):
@@ -93,7 +95,7 @@ class TeslaRememberingVehicleEntity(TeslaVehicleEntity):
         """
         data: VehicleSnapshot | None = self.coordinator.data
         return data is not None and all(
-            e == LOCATION_ENDPOINT or e in data.data for e in self.endpoints
+            e == LOCATION_ENDPOINT or data.car.has(e) for e in self.endpoints
         )
 
     def _update_from(self, snapshot: VehicleSnapshot) -> None:

@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.car_state import CarState
 from .api.models import CommandResult
 from .api.vehicle_commands import VehicleCommands
 from .const import DOMAIN
@@ -32,21 +33,21 @@ type LockCall = Callable[[VehicleCommands], Awaitable[CommandResult]]
 class VehicleLockDescription(VehicleControlDescription, LockEntityDescription):
     """A lock read from one field; `lock` is None where Tesla has no remote lock command."""
 
+    value_fn: Callable[[CarState], bool | None]
+    # The field the commands change (shown at once after one).
     section: str
     field: str
-    is_locked_fn: Callable[[Any], bool | None]
     lock: tuple[LockCall, Any] | None  # typed command, value shown afterwards
     unlock: tuple[LockCall, Any]
     # Whether there is anything to lock right now (None: always).
-    applies_fn: Callable[[VehicleLock], bool] | None = None
+    applies_fn: Callable[[CarState], bool] | None = None
 
 
-def _cable_in(entity: VehicleLock) -> bool:
+def _cable_in(car: CarState) -> bool:
     """A cable is plugged in (Tesla: conn_charge_cable "<invalid>" and Disconnected without)."""
-    cable = entity.field("charge_state", "conn_charge_cable")
-    if isinstance(cable, str):
+    if (cable := car.charge.conn_charge_cable) is not None:
         return cable not in ("", "<invalid>")
-    return entity.field("charge_state", "charging_state") not in (None, "Disconnected")
+    return car.charge.charging_state not in (None, "Disconnected")
 
 
 VEHICLE_LOCKS: tuple[VehicleLockDescription, ...] = (
@@ -54,9 +55,9 @@ VEHICLE_LOCKS: tuple[VehicleLockDescription, ...] = (
         key="doors",
         translation_key="doors",
         endpoints=frozenset({"vehicle_state"}),
+        value_fn=lambda car: car.vehicle.locked,
         section="vehicle_state",
         field="locked",
-        is_locked_fn=lambda v: None if v is None else bool(v),
         lock=(VehicleCommands.door_lock, True),
         unlock=(VehicleCommands.door_unlock, False),
     ),
@@ -65,9 +66,11 @@ VEHICLE_LOCKS: tuple[VehicleLockDescription, ...] = (
         translation_key="charge_cable",
         scopes=CHARGING_SCOPES,
         endpoints=frozenset({"charge_state"}),
+        value_fn=lambda car: (
+            None if (latch := car.charge.charge_port_latch) is None else latch == "Engaged"
+        ),
         section="charge_state",
         field="charge_port_latch",
-        is_locked_fn=lambda v: None if v is None else v == "Engaged",
         # Opening the charge port door is how Tesla releases the latch.
         lock=None,
         unlock=(VehicleCommands.charge_port_door_open, "Disengaged"),
@@ -93,14 +96,13 @@ class VehicleLock(VehicleControlEntity, LockEntity):
     entity_description: VehicleLockDescription
 
     def _update_attrs(self) -> None:
-        desc = self.entity_description
-        self._attr_is_locked = desc.is_locked_fn(self.field(desc.section, desc.field))
+        self._attr_is_locked = self.entity_description.value_fn(self.car)
 
     @property
     def available(self) -> bool:
         """Available while the data is fresh and there is something to lock."""
         applies = self.entity_description.applies_fn
-        return super().available and (applies is None or applies(self))
+        return super().available and (applies is None or applies(self.car))
 
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock (where Tesla can)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.vehicle_commands import VOLUME_MAX, VehicleCommands
+from .api.vehicle_data import MediaInfo
 from .control_entity import (
     VehicleControlDescription,
     VehicleControlEntity,
@@ -67,42 +67,39 @@ class VehicleMedia(VehicleControlEntity, MediaPlayerEntity):
     )
 
     @property
-    def _media(self) -> Mapping[str, Any]:
-        info = self.field("vehicle_state", "media_info")
-        return info if isinstance(info, Mapping) else {}
+    def _media(self) -> MediaInfo:
+        return self.car.vehicle.media_info
 
     @property
     def _volume_max(self) -> float:
         # Tesla's own scale when the car does not say.
-        top = self._media.get("audio_volume_max")
-        return float(top) if isinstance(top, int | float) and top > 0 else VOLUME_MAX
+        top = self._media.audio_volume_max
+        return top if top is not None and top > 0 else VOLUME_MAX
 
     def _update_attrs(self) -> None:
         media = self._media
-        if not media:
+        if not media.raw:
             # Asleep or not yet read: the car's media system is off.
             self._attr_state = MediaPlayerState.OFF if self.coordinator.data else None
             return
-        self._attr_state = STATES.get(str(media.get("media_playback_status")), MediaPlayerState.ON)
-        volume = media.get("audio_volume")
-        self._attr_volume_level = (
-            float(volume) / self._volume_max if isinstance(volume, int | float) else None
-        )
-        step = media.get("audio_volume_increment")
-        if isinstance(step, int | float) and step > 0:
-            self._attr_volume_step = float(step) / self._volume_max
-        self._attr_media_title = media.get("now_playing_title") or None
-        self._attr_media_artist = media.get("now_playing_artist") or None
-        self._attr_media_album_name = media.get("now_playing_album") or None
-        self._attr_source = media.get("now_playing_source") or None
-        duration = media.get("now_playing_duration")
-        elapsed = media.get("now_playing_elapsed")
+        self._attr_state = STATES.get(str(media.media_playback_status), MediaPlayerState.ON)
+        volume = media.audio_volume
+        self._attr_volume_level = volume / self._volume_max if volume is not None else None
+        step = media.audio_volume_increment
+        if step is not None and step > 0:
+            self._attr_volume_step = step / self._volume_max
+        self._attr_media_title = media.now_playing_title or None
+        self._attr_media_artist = media.now_playing_artist or None
+        self._attr_media_album_name = media.now_playing_album or None
+        self._attr_source = media.now_playing_source or None
+        duration, elapsed = media.now_playing_duration, media.now_playing_elapsed
         # Tesla reports milliseconds.
-        self._attr_media_duration = duration // 1000 if isinstance(duration, int) else None
-        self._attr_media_position = elapsed // 1000 if isinstance(elapsed, int) else None
+        self._attr_media_duration = duration // 1000 if duration is not None else None
+        self._attr_media_position = elapsed // 1000 if elapsed is not None else None
 
     def _with_media(self, **changes: Any) -> dict[str, Any]:
-        return {"vehicle_state": {"media_info": {**self._media, **changes}}}
+        # The nested object is one field: it is given whole.
+        return {"vehicle_state": {"media_info": {**self._media.raw, **changes}}}
 
     async def async_set_volume_level(self, volume: float) -> None:
         """Set the volume (HA's 0-1 onto the car's 0-11)."""

@@ -16,6 +16,7 @@ from homeassistant.const import PERCENTAGE, UnitOfElectricCurrent, UnitOfSpeed
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.car_state import CarState
 from .api.energy import EnergySiteApi
 from .api.energy_data import SiteInfo
 from .api.models import CommandResult
@@ -41,25 +42,17 @@ from .devices import TeslaFleetDirectConfigEntry
 PARALLEL_UPDATES = 0
 
 
-def _path(data: Mapping[str, Any], *keys: str) -> Any:
-    node: Any = data
-    for key in keys:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
-
-
 @dataclass(frozen=True, kw_only=True)
 class VehicleNumberDescription(VehicleControlDescription, NumberEntityDescription):
     """A car setting with a range; the car tells its own limits where it can."""
 
-    value_path: tuple[str, ...]
-    min_path: tuple[str, ...] | None = None
-    max_path: tuple[str, ...] | None = None
+    value_fn: Callable[[CarState], float | None]
+    # The car's own bounds, where it reports them.
+    min_fn: Callable[[CarState], float | None] | None = None
+    max_fn: Callable[[CarState], float | None] | None = None
     send_fn: Callable[[VehicleCommands, int], Awaitable[CommandResult]]
-    # Shown at once after the command: field path (section first) and value.
-    shown_fn: Callable[[Mapping[str, Any], float], Mapping[str, Mapping[str, Any]]]
+    # Shown at once after the command: fields by section.
+    shown_fn: Callable[[CarState, float], Mapping[str, Mapping[str, Any]]]
 
 
 VEHICLE_NUMBERS: tuple[VehicleNumberDescription, ...] = (
@@ -73,9 +66,9 @@ VEHICLE_NUMBERS: tuple[VehicleNumberDescription, ...] = (
         native_max_value=CHARGE_LIMIT_MAX,
         native_step=1,
         mode=NumberMode.SLIDER,
-        value_path=("charge_state", "charge_limit_soc"),
-        min_path=("charge_state", "charge_limit_soc_min"),
-        max_path=("charge_state", "charge_limit_soc_max"),
+        value_fn=lambda car: car.charge.charge_limit_soc,
+        min_fn=lambda car: car.charge.charge_limit_soc_min,
+        max_fn=lambda car: car.charge.charge_limit_soc_max,
         send_fn=VehicleCommands.set_charge_limit,
         shown_fn=lambda _, v: {"charge_state": {"charge_limit_soc": int(v)}},
     ),
@@ -90,8 +83,8 @@ VEHICLE_NUMBERS: tuple[VehicleNumberDescription, ...] = (
         native_max_value=32,
         native_step=1,
         mode=NumberMode.SLIDER,
-        value_path=("charge_state", "charge_current_request"),
-        max_path=("charge_state", "charge_current_request_max"),
+        value_fn=lambda car: car.charge.charge_current_request,
+        max_fn=lambda car: car.charge.charge_current_request_max,
         send_fn=VehicleCommands.set_charging_amps,
         shown_fn=lambda _, v: {"charge_state": {"charge_current_request": int(v)}},
     ),
@@ -105,17 +98,14 @@ VEHICLE_NUMBERS: tuple[VehicleNumberDescription, ...] = (
         native_max_value=SPEED_LIMIT_MAX_MPH,
         native_step=1,
         mode=NumberMode.BOX,
-        value_path=("vehicle_state", "speed_limit_mode", "current_limit_mph"),
-        min_path=("vehicle_state", "speed_limit_mode", "min_limit_mph"),
-        max_path=("vehicle_state", "speed_limit_mode", "max_limit_mph"),
+        value_fn=lambda car: car.vehicle.speed_limit_mode.current_limit_mph,
+        min_fn=lambda car: car.vehicle.speed_limit_mode.min_limit_mph,
+        max_fn=lambda car: car.vehicle.speed_limit_mode.max_limit_mph,
         send_fn=VehicleCommands.speed_limit_set_limit,
         # Sections merge key by key, so the nested mode object is given whole.
-        shown_fn=lambda data, v: {
+        shown_fn=lambda car, v: {
             "vehicle_state": {
-                "speed_limit_mode": {
-                    **(_path(data, "vehicle_state", "speed_limit_mode") or {}),
-                    "current_limit_mph": v,
-                }
+                "speed_limit_mode": {**car.vehicle.speed_limit_mode.raw, "current_limit_mph": v}
             }
         },
     ),
@@ -139,16 +129,14 @@ class VehicleNumber(VehicleControlEntity, NumberEntity):
 
     def _update_attrs(self) -> None:
         desc = self.entity_description
-        data = self.vehicle_data
-        value = _path(data, *desc.value_path)
-        self._attr_native_value = float(value) if isinstance(value, int | float) else None
-        low = _path(data, *desc.min_path) if desc.min_path else None
-        high = _path(data, *desc.max_path) if desc.max_path else None
-        self._attr_native_min_value = float(
-            low if isinstance(low, int | float) else desc.native_min_value or 0
-        )
+        car = self.car
+        value = desc.value_fn(car)
+        self._attr_native_value = float(value) if value is not None else None
+        low = desc.min_fn(car) if desc.min_fn else None
+        high = desc.max_fn(car) if desc.max_fn else None
+        self._attr_native_min_value = float(low if low is not None else desc.native_min_value or 0)
         self._attr_native_max_value = float(
-            high if isinstance(high, int | float) else desc.native_max_value or 100
+            high if high is not None else desc.native_max_value or 100
         )
 
     async def async_set_native_value(self, value: float) -> None:
@@ -163,7 +151,7 @@ class VehicleNumber(VehicleControlEntity, NumberEntity):
             field=self.name if isinstance(self.name, str) else desc.key,
         )
         await self.async_send(
-            lambda car: desc.send_fn(car, number), **desc.shown_fn(self.vehicle_data, number)
+            lambda car: desc.send_fn(car, number), **desc.shown_fn(self.car, number)
         )
 
 

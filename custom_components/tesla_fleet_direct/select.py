@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -10,6 +10,7 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.car_state import CarState
 from .api.energy import EXPORT_RULES, OPERATION_MODES, EnergySiteApi, ExportRule, OperationMode
 from .api.energy_data import SiteInfo
 from .api.models import CommandResult
@@ -21,8 +22,6 @@ from .control_entity import (
     VehicleControlEntity,
     async_add_energy_controls,
     async_add_vehicle_controls,
-    car_config,
-    car_section,
 )
 from .devices import TeslaFleetDirectConfigEntry
 
@@ -37,16 +36,16 @@ KEEPER_MODES = tuple(mode.name.lower() for mode in ClimateKeeperMode)
 CONFIG = frozenset({"vehicle_config"})
 
 
-def _heat_level(value: Any) -> str | None:
+def _heat_level(value: int | None) -> str | None:
     """A seat's level; anything above Tesla's highest reads as high rather than unknown."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if value is None or value < 0:
         return None
     return HEAT_LEVELS[min(value, len(HEAT_LEVELS) - 1)]
 
 
-def _wheel_level(value: Any) -> str | None:
+def _wheel_level(value: int | None) -> str | None:
     """The wheel's level; 3 (and above) is high."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if value is None or value < 0:
         return None
     return "off" if value == 0 else "low" if value == 1 else "high"
 
@@ -56,49 +55,51 @@ def _wheel_level(value: Any) -> str | None:
 # only, 3 Model X with heated third row; `third_row_seats` "None" without one).
 
 
-def _front(_data: Mapping[str, Any]) -> bool:
+type Fitted = Callable[[CarState], bool]
+type Level = Callable[[CarState], int | None]
+
+
+def _front(_car: CarState) -> bool:
     return True
 
 
-def _rear_outer(data: Mapping[str, Any]) -> bool:
-    return bool(car_config(data).rear_seat_heaters)
+def _rear_outer(car: CarState) -> bool:
+    return bool(car.config.rear_seat_heaters)
 
 
-def _rear_center(data: Mapping[str, Any]) -> bool:
-    return car_config(data).rear_seat_heaters in (1, 3)
+def _rear_center(car: CarState) -> bool:
+    return car.config.rear_seat_heaters in (1, 3)
 
 
-def _third_row(data: Mapping[str, Any]) -> bool:
-    config = car_config(data)
+def _third_row(car: CarState) -> bool:
+    config = car.config
     return config.rear_seat_heaters == 3 and config.has_third_row
 
 
-def _seat_cooling(data: Mapping[str, Any]) -> bool:
-    return car_config(data).has_seat_cooling is True
+def _seat_cooling(car: CarState) -> bool:
+    return car.config.has_seat_cooling is True
 
 
 @dataclass(frozen=True, kw_only=True)
 class VehicleSelectDescription(VehicleControlDescription, SelectEntityDescription):
-    """A choice the car keeps, read from one climate_state field."""
+    """A choice the car keeps in one climate_state field."""
 
+    value_fn: Callable[[CarState], str | None]  # the current option
+    # The climate_state field the command changes, and the option as its value (shown at once).
     field: str
-    # field value -> option; the typed command for an option; option -> field value to show
-    option_fn: Callable[[Any], str | None]
-    send_fn: Callable[[VehicleCommands, str], Awaitable[CommandResult]]
     shown_fn: Callable[[str], Any]
+    send_fn: Callable[[VehicleCommands, str], Awaitable[CommandResult]]
     # The car ignores heater requests while its climate is off; start it first.
     needs_climate: bool = False
 
 
-def _fitted(
-    field: str, fitted: Callable[[Mapping[str, Any]], bool]
-) -> Callable[[Mapping[str, Any]], bool]:
-    """The car reports the seat's field and its configuration says the seat has it."""
-    return lambda data: field in car_section(data, "climate_state") and fitted(data)
+def _fitted(level: Level, fitted: Fitted) -> Fitted:
+    """The car reports the seat's level and its configuration says the seat has it."""
+    return lambda car: level(car) is not None and fitted(car)
 
 
 def _seat(
-    key: str, field: str, position: int, fitted: Callable[[Mapping[str, Any]], bool]
+    key: str, field: str, level: Level, position: int, fitted: Fitted
 ) -> VehicleSelectDescription:
     return VehicleSelectDescription(
         key=key,
@@ -106,18 +107,18 @@ def _seat(
         endpoints=frozenset({"climate_state"}),
         fitting_endpoints=CONFIG,
         options=list(HEAT_LEVELS),
+        value_fn=lambda car: _heat_level(level(car)),
         field=field,
-        option_fn=_heat_level,
         send_fn=lambda car, option: car.remote_seat_heater_request(
             position, HEAT_LEVELS.index(option)
         ),
         shown_fn=HEAT_LEVELS.index,
         needs_climate=True,
-        exists_fn=_fitted(field, fitted),
+        exists_fn=_fitted(level, fitted),
     )
 
 
-def _cooler(key: str, field: str, position: SeatCooler) -> VehicleSelectDescription:
+def _cooler(key: str, field: str, level: Level, position: SeatCooler) -> VehicleSelectDescription:
     # remote_seat_cooler_request: front seats 1 (left) and 2 (right), levels 0-3; the state is
     # climate_state.seat_fan_front_* (HA core teslemetry/select.py).
     return VehicleSelectDescription(
@@ -126,34 +127,86 @@ def _cooler(key: str, field: str, position: SeatCooler) -> VehicleSelectDescript
         endpoints=frozenset({"climate_state"}),
         fitting_endpoints=CONFIG,
         options=list(HEAT_LEVELS),
+        value_fn=lambda car: _heat_level(level(car)),
         field=field,
-        option_fn=_heat_level,
         send_fn=lambda car, option: car.remote_seat_cooler_request(
             position, HEAT_LEVELS.index(option)
         ),
         shown_fn=HEAT_LEVELS.index,
         needs_climate=True,
-        exists_fn=_fitted(field, _seat_cooling),
+        exists_fn=_fitted(level, _seat_cooling),
     )
 
 
 VEHICLE_SELECTS: tuple[VehicleSelectDescription, ...] = (
-    _seat("seat_heater_left", "seat_heater_left", 0, _front),
-    _seat("seat_heater_right", "seat_heater_right", 1, _front),
-    _seat("seat_heater_rear_left", "seat_heater_rear_left", 2, _rear_outer),
-    _seat("seat_heater_rear_center", "seat_heater_rear_center", 4, _rear_center),
-    _seat("seat_heater_rear_right", "seat_heater_rear_right", 5, _rear_outer),
-    _seat("seat_heater_third_row_left", "seat_heater_third_row_left", 7, _third_row),
-    _seat("seat_heater_third_row_right", "seat_heater_third_row_right", 8, _third_row),
-    _cooler("seat_cooler_left", "seat_fan_front_left", SeatCooler.FRONT_LEFT),
-    _cooler("seat_cooler_right", "seat_fan_front_right", SeatCooler.FRONT_RIGHT),
+    _seat(
+        "seat_heater_left",
+        "seat_heater_left",
+        lambda car: car.climate.seat_heater_left,
+        0,
+        _front,
+    ),
+    _seat(
+        "seat_heater_right",
+        "seat_heater_right",
+        lambda car: car.climate.seat_heater_right,
+        1,
+        _front,
+    ),
+    _seat(
+        "seat_heater_rear_left",
+        "seat_heater_rear_left",
+        lambda car: car.climate.seat_heater_rear_left,
+        2,
+        _rear_outer,
+    ),
+    _seat(
+        "seat_heater_rear_center",
+        "seat_heater_rear_center",
+        lambda car: car.climate.seat_heater_rear_center,
+        4,
+        _rear_center,
+    ),
+    _seat(
+        "seat_heater_rear_right",
+        "seat_heater_rear_right",
+        lambda car: car.climate.seat_heater_rear_right,
+        5,
+        _rear_outer,
+    ),
+    _seat(
+        "seat_heater_third_row_left",
+        "seat_heater_third_row_left",
+        lambda car: car.climate.seat_heater_third_row_left,
+        7,
+        _third_row,
+    ),
+    _seat(
+        "seat_heater_third_row_right",
+        "seat_heater_third_row_right",
+        lambda car: car.climate.seat_heater_third_row_right,
+        8,
+        _third_row,
+    ),
+    _cooler(
+        "seat_cooler_left",
+        "seat_fan_front_left",
+        lambda car: car.climate.seat_fan_front_left,
+        SeatCooler.FRONT_LEFT,
+    ),
+    _cooler(
+        "seat_cooler_right",
+        "seat_fan_front_right",
+        lambda car: car.climate.seat_fan_front_right,
+        SeatCooler.FRONT_RIGHT,
+    ),
     VehicleSelectDescription(
         key="steering_wheel_heat_level",
         translation_key="steering_wheel_heat_level",
         endpoints=frozenset({"climate_state"}),
         options=list(WHEEL_LEVELS),
+        value_fn=lambda car: _wheel_level(car.climate.steering_wheel_heat_level),
         field="steering_wheel_heat_level",
-        option_fn=_wheel_level,
         send_fn=lambda car, option: car.remote_steering_wheel_heat_level_request(
             WHEEL_LEVELS[option]
         ),
@@ -161,15 +214,17 @@ VEHICLE_SELECTS: tuple[VehicleSelectDescription, ...] = (
         needs_climate=True,
         # Cars with a heated wheel but no levels (the 2015 Model S, the 2022 Model X) send only
         # the on/off `steering_wheel_heater`.
-        exists_fn=lambda data: "steering_wheel_heat_level" in car_section(data, "climate_state"),
+        exists_fn=lambda car: car.climate.steering_wheel_heat_level is not None,
     ),
     VehicleSelectDescription(
         key="climate_keeper_mode",
         translation_key="climate_keeper_mode",
         endpoints=frozenset({"climate_state"}),
         options=list(KEEPER_MODES),
+        value_fn=lambda car: (
+            mode if (mode := car.climate.climate_keeper_mode) in KEEPER_MODES else None
+        ),
         field="climate_keeper_mode",
-        option_fn=lambda v: v if v in KEEPER_MODES else None,
         send_fn=lambda car, option: car.set_climate_keeper_mode(ClimateKeeperMode[option.upper()]),
         shown_fn=lambda option: option,
     ),
@@ -192,17 +247,12 @@ class VehicleSelect(VehicleControlEntity, SelectEntity):
     entity_description: VehicleSelectDescription
 
     def _update_attrs(self) -> None:
-        desc = self.entity_description
-        self._attr_current_option = desc.option_fn(self.field("climate_state", desc.field))
+        self._attr_current_option = self.entity_description.value_fn(self.car)
 
     async def async_select_option(self, option: str) -> None:
         """Send the level (starting the climate first where the car needs it)."""
         desc = self.entity_description
-        if (
-            desc.needs_climate
-            and option != "off"
-            and not self.field("climate_state", "is_climate_on")
-        ):
+        if desc.needs_climate and option != "off" and not self.car.climate.is_climate_on:
             await self.async_send(
                 VehicleCommands.auto_conditioning_start, climate_state={"is_climate_on": True}
             )

@@ -14,6 +14,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
+    ATTR_NAME,
     PERCENTAGE,
     EntityCategory,
     UnitOfElectricCurrent,
@@ -33,7 +34,8 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .api.accounting import COUNTED_CATEGORIES
-from .api.vehicle_data import ChargingState, VehicleStateSection, charging_state
+from .api.car_state import CarState
+from .api.vehicle_data import ChargingState, Section
 from .const import DOMAIN, LOGGER
 from .control_entity import CHARGING_SCOPES
 from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
@@ -55,22 +57,12 @@ class TeslaVehicleSensorEntityDescription(SensorEntityDescription):
     """A vehicle sensor: which `vehicle_data` endpoints it needs and how to read its value."""
 
     endpoints: frozenset[str]
-    value_fn: Callable[[VehicleSnapshot], SensorValue]
+    value_fn: Callable[[CarState], SensorValue]
     # Created only when the user granted the location scope.
     needs_location: bool = False
     # The scopes of a control that shows the same thing (e.g. the charge limit number): when
     # one is granted, this read-only mirror starts disabled so the value is not shown twice.
     mirror_of: frozenset[str] = frozenset()
-
-
-def _field(section: str, key: str) -> Callable[[VehicleSnapshot], SensorValue]:
-    """Read one field of one section as Tesla sends it."""
-
-    def read(snapshot: VehicleSnapshot) -> SensorValue:
-        value = snapshot.value(section, key)
-        return value if isinstance(value, (str, int, float)) else None
-
-    return read
 
 
 # Tesla's charging_state -> the sensor's option (HA core tesla_fleet/sensor.py CHARGE_STATES).
@@ -86,49 +78,41 @@ CHARGING_OPTIONS: Mapping[ChargingState, str] = {
 _UNKNOWN_CHARGING_STATES: set[str] = set()
 
 
-def _charging_state(snapshot: VehicleSnapshot) -> SensorValue:
+def _charging_state(car: CarState) -> SensorValue:
     """Tesla's charging state as an option; a value Tesla adds later reads as unknown."""
-    value = snapshot.value("charge_state", "charging_state")
-    if (state := charging_state(value)) is not None:
+    if (state := car.charge.state) is not None:
         return CHARGING_OPTIONS[state]
-    if isinstance(value, str) and value not in _UNKNOWN_CHARGING_STATES:
+    value = car.charge.charging_state
+    if value is not None and value not in _UNKNOWN_CHARGING_STATES:
         _UNKNOWN_CHARGING_STATES.add(value)
         LOGGER.warning("Tesla sent a charging state this version does not know: %s", value)
     return None
 
 
-def _tyre_pressure(wheel: str) -> Callable[[VehicleSnapshot], SensorValue]:
+def _tyre_pressure(wheel: str) -> Callable[[CarState], SensorValue]:
     """A wheel's pressure; a sensor that has not reported (0.0 or null) is unknown."""
-
-    def read(snapshot: VehicleSnapshot) -> SensorValue:
-        section = snapshot.data.get("vehicle_state")
-        if not isinstance(section, Mapping):
-            return None
-        return VehicleStateSection.parse(section).tpms_pressure(wheel)
-
-    return read
+    return lambda car: car.vehicle.tpms_pressure(wheel)
 
 
-def _time_to_full(snapshot: VehicleSnapshot) -> SensorValue:
+def _time_to_full(car: CarState) -> SensorValue:
     """When the charge completes, as a timestamp (only while charging)."""
-    charge = snapshot.data.get("charge_state")
-    if not isinstance(charge, Mapping) or charge.get("charging_state") != "Charging":
+    charge = car.charge
+    minutes = charge.minutes_to_full_charge
+    if charge.state is not ChargingState.CHARGING or minutes is None or minutes <= 0:
         return None
-    minutes = charge.get("minutes_to_full_charge")
-    if not isinstance(minutes, (int, float)) or minutes <= 0 or snapshot.data_time is None:
+    if (sent := car.observed_at(Section.CHARGE_STATE, "minutes_to_full_charge")) is None:
         return None
     # Counted from when Tesla sent the figure, whole minutes, so it does not creep each poll.
-    done = dt_util.utc_from_timestamp(snapshot.data_time) + timedelta(minutes=minutes)
+    done = dt_util.utc_from_timestamp(sent) + timedelta(minutes=minutes)
     return done.replace(second=0, microsecond=0)
 
 
-def _shift_state(snapshot: VehicleSnapshot) -> SensorValue:
+def _shift_state(car: CarState) -> SensorValue:
     """Tesla sends no shift state (null) while parked."""
-    drive = snapshot.data.get("drive_state")
-    if not isinstance(drive, Mapping) or "drive_state" not in snapshot.data:
+    if not car.has(Section.DRIVE_STATE):
         return None
-    value = drive.get("shift_state")
-    return value.lower() if isinstance(value, str) else "p"
+    value = car.drive.shift_state
+    return value.lower() if value is not None else "p"
 
 
 CHARGE = frozenset({"charge_state"})
@@ -142,7 +126,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="battery_level",
         translation_key="battery_level",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "battery_level"),
+        value_fn=lambda car: car.charge.battery_level,
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
@@ -151,7 +135,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="usable_battery_level",
         translation_key="usable_battery_level",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "usable_battery_level"),
+        value_fn=lambda car: car.charge.usable_battery_level,
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
@@ -161,7 +145,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="battery_range",
         translation_key="battery_range",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "battery_range"),
+        value_fn=lambda car: car.charge.battery_range,
         device_class=SensorDeviceClass.DISTANCE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfLength.MILES,
@@ -171,7 +155,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="est_battery_range",
         translation_key="est_battery_range",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "est_battery_range"),
+        value_fn=lambda car: car.charge.est_battery_range,
         device_class=SensorDeviceClass.DISTANCE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfLength.MILES,
@@ -182,7 +166,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="ideal_battery_range",
         translation_key="ideal_battery_range",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "ideal_battery_range"),
+        value_fn=lambda car: car.charge.ideal_battery_range,
         device_class=SensorDeviceClass.DISTANCE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfLength.MILES,
@@ -201,7 +185,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="charger_power",
         translation_key="charger_power",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "charger_power"),
+        value_fn=lambda car: car.charge.charger_power,
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
@@ -210,7 +194,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="charger_voltage",
         translation_key="charger_voltage",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "charger_voltage"),
+        value_fn=lambda car: car.charge.charger_voltage,
         device_class=SensorDeviceClass.VOLTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfElectricPotential.VOLT,
@@ -221,7 +205,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="charger_actual_current",
         translation_key="charger_actual_current",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "charger_actual_current"),
+        value_fn=lambda car: car.charge.charger_actual_current,
         device_class=SensorDeviceClass.CURRENT,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
@@ -232,7 +216,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="charge_rate",
         translation_key="charge_rate",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "charge_rate"),
+        value_fn=lambda car: car.charge.charge_rate,
         device_class=SensorDeviceClass.SPEED,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfSpeed.MILES_PER_HOUR,
@@ -242,7 +226,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="charge_energy_added",
         translation_key="charge_energy_added",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "charge_energy_added"),
+        value_fn=lambda car: car.charge.charge_energy_added,
         device_class=SensorDeviceClass.ENERGY,
         # Tesla resets it when a new charge session starts.
         state_class=SensorStateClass.TOTAL_INCREASING,
@@ -260,7 +244,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="charge_limit_soc",
         translation_key="charge_limit_soc",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "charge_limit_soc"),
+        value_fn=lambda car: car.charge.charge_limit_soc,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -270,7 +254,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="conn_charge_cable",
         translation_key="conn_charge_cable",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "conn_charge_cable"),
+        value_fn=lambda car: car.charge.conn_charge_cable,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
@@ -278,7 +262,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="fast_charger_type",
         translation_key="fast_charger_type",
         endpoints=CHARGE,
-        value_fn=_field("charge_state", "fast_charger_type"),
+        value_fn=lambda car: car.charge.fast_charger_type,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
@@ -286,7 +270,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="odometer",
         translation_key="odometer",
         endpoints=VEHICLE,
-        value_fn=_field("vehicle_state", "odometer"),
+        value_fn=lambda car: car.vehicle.odometer,
         device_class=SensorDeviceClass.DISTANCE,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfLength.MILES,
@@ -296,7 +280,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="speed",
         translation_key="speed",
         endpoints=DRIVE,
-        value_fn=_field("drive_state", "speed"),
+        value_fn=lambda car: car.drive.speed,
         device_class=SensorDeviceClass.SPEED,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfSpeed.MILES_PER_HOUR,
@@ -306,7 +290,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="power",
         translation_key="power",
         endpoints=DRIVE,
-        value_fn=_field("drive_state", "power"),
+        value_fn=lambda car: car.drive.power,
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.KILO_WATT,
@@ -325,7 +309,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="inside_temp",
         translation_key="inside_temp",
         endpoints=CLIMATE,
-        value_fn=_field("climate_state", "inside_temp"),
+        value_fn=lambda car: car.climate.inside_temp,
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
@@ -335,7 +319,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="outside_temp",
         translation_key="outside_temp",
         endpoints=CLIMATE,
-        value_fn=_field("climate_state", "outside_temp"),
+        value_fn=lambda car: car.climate.outside_temp,
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
@@ -345,7 +329,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="driver_temp_setting",
         translation_key="driver_temp_setting",
         endpoints=CLIMATE,
-        value_fn=_field("climate_state", "driver_temp_setting"),
+        value_fn=lambda car: car.climate.driver_temp_setting,
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         suggested_display_precision=1,
@@ -355,7 +339,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="passenger_temp_setting",
         translation_key="passenger_temp_setting",
         endpoints=CLIMATE,
-        value_fn=_field("climate_state", "passenger_temp_setting"),
+        value_fn=lambda car: car.climate.passenger_temp_setting,
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         suggested_display_precision=1,
@@ -380,21 +364,21 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="car_version",
         translation_key="car_version",
         endpoints=VEHICLE,
-        value_fn=_field("vehicle_state", "car_version"),
+        value_fn=lambda car: car.vehicle.car_version,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
     TeslaVehicleSensorEntityDescription(
         key="active_route_destination",
         translation_key="active_route_destination",
         endpoints=ROUTE,
-        value_fn=_field("drive_state", "active_route_destination"),
+        value_fn=lambda car: car.location.active_route_destination,
         needs_location=True,
     ),
     TeslaVehicleSensorEntityDescription(
         key="active_route_miles_to_arrival",
         translation_key="active_route_miles_to_arrival",
         endpoints=ROUTE,
-        value_fn=_field("drive_state", "active_route_miles_to_arrival"),
+        value_fn=lambda car: car.location.active_route_miles_to_arrival,
         device_class=SensorDeviceClass.DISTANCE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfLength.MILES,
@@ -405,7 +389,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="active_route_minutes_to_arrival",
         translation_key="active_route_minutes_to_arrival",
         endpoints=ROUTE,
-        value_fn=_field("drive_state", "active_route_minutes_to_arrival"),
+        value_fn=lambda car: car.location.active_route_minutes_to_arrival,
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=0,
@@ -415,7 +399,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="active_route_energy_at_arrival",
         translation_key="active_route_energy_at_arrival",
         endpoints=ROUTE,
-        value_fn=_field("drive_state", "active_route_energy_at_arrival"),
+        value_fn=lambda car: car.location.active_route_energy_at_arrival,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         needs_location=True,
@@ -425,7 +409,7 @@ VEHICLE_SENSORS: tuple[TeslaVehicleSensorEntityDescription, ...] = (
         key="active_route_traffic_minutes_delay",
         translation_key="active_route_traffic_minutes_delay",
         endpoints=ROUTE,
-        value_fn=_field("drive_state", "active_route_traffic_minutes_delay"),
+        value_fn=lambda car: car.location.active_route_traffic_minutes_delay,
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
         needs_location=True,
@@ -450,7 +434,7 @@ class TeslaVehicleSensor(TeslaRememberingVehicleEntity, RestoreSensor):
             self._attr_entity_registry_enabled_default = False
 
     def _update_from(self, snapshot: VehicleSnapshot) -> None:
-        self._attr_native_value = self.entity_description.value_fn(snapshot)
+        self._attr_native_value = self.entity_description.value_fn(snapshot.car)
 
     async def _async_restore(self) -> None:
         if last := await self.async_get_last_sensor_data():
@@ -574,7 +558,7 @@ async def async_setup_entry(
 
     def car_name(vin: str) -> str | None:
         car = entry.runtime_data.vehicles.coordinators.get(vin)
-        name = car.device_info.get("name") if car is not None else None
+        name = car.device_info.get(ATTR_NAME) if car is not None else None
         return name if isinstance(name, str) else None
 
     @callback

@@ -10,6 +10,7 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.car_state import CarState
 from .api.energy import EnergySiteApi
 from .api.energy_data import SiteInfo
 from .api.models import CommandResult
@@ -22,7 +23,6 @@ from .control_entity import (
     VehicleControlEntity,
     async_add_energy_controls,
     async_add_vehicle_controls,
-    car_section,
 )
 from .devices import TeslaFleetDirectConfigEntry
 
@@ -35,9 +35,10 @@ CHARGING_STATES = frozenset({"Charging", "Starting"})
 class VehicleSwitchDescription(VehicleControlDescription, SwitchEntityDescription):
     """A car setting with an on and an off command."""
 
+    value_fn: Callable[[CarState], bool | None]
+    # The field the commands change (shown at once after one).
     section: str
     field: str
-    is_on_fn: Callable[[Any], bool | None] = lambda value: None if value is None else bool(value)
     # the typed command for on (True) / off (False)
     send_fn: Callable[[VehicleCommands, bool], Awaitable[CommandResult]]
     # the field value to show at once after the command
@@ -50,9 +51,11 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         translation_key="charge",
         scopes=CHARGING_SCOPES,
         endpoints=frozenset({"charge_state"}),
+        value_fn=lambda car: (
+            None if (state := car.charge.charging_state) is None else state in CHARGING_STATES
+        ),
         section="charge_state",
         field="charging_state",
-        is_on_fn=lambda value: None if value is None else value in CHARGING_STATES,
         send_fn=lambda car, on: car.charge_start() if on else car.charge_stop(),
         shown_fn=lambda on: "Starting" if on else "Stopped",
     ),
@@ -60,23 +63,23 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         key="sentry_mode",
         translation_key="sentry_mode",
         endpoints=frozenset({"vehicle_state"}),
+        value_fn=lambda car: car.vehicle.sentry_mode,
         section="vehicle_state",
         field="sentry_mode",
         send_fn=VehicleCommands.set_sentry_mode,
         # Cars without cameras (the 2015 Model S) send neither sentry_mode nor
         # sentry_mode_available (tests/fixtures/real/models_2015_teslatte_*.json).
-        exists_fn=lambda data: (
-            "sentry_mode" in (state := car_section(data, "vehicle_state"))
-            and state.get("sentry_mode_available") is not False
+        exists_fn=lambda car: (
+            car.vehicle.sentry_mode is not None and car.vehicle.sentry_mode_available is not False
         ),
     ),
     VehicleSwitchDescription(
         key="defrost",
         translation_key="defrost",
         endpoints=frozenset({"climate_state"}),
+        value_fn=lambda car: None if (mode := car.climate.defrost_mode) is None else mode == 2,
         section="climate_state",
         field="defrost_mode",
-        is_on_fn=lambda value: None if value is None else value == 2,
         send_fn=VehicleCommands.set_preconditioning_max,
         shown_fn=lambda on: 2 if on else 0,
     ),
@@ -84,6 +87,7 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         key="valet_mode",
         translation_key="valet_mode",
         endpoints=frozenset({"vehicle_state"}),
+        value_fn=lambda car: car.vehicle.valet_mode,
         section="vehicle_state",
         field="valet_mode",
         send_fn=lambda car, on: car.set_valet_mode(on),
@@ -92,28 +96,31 @@ VEHICLE_SWITCHES: tuple[VehicleSwitchDescription, ...] = (
         key="auto_seat_climate_left",
         translation_key="auto_seat_climate_left",
         endpoints=frozenset({"climate_state"}),
+        value_fn=lambda car: car.climate.auto_seat_climate_left,
         section="climate_state",
         field="auto_seat_climate_left",
         send_fn=lambda car, on: car.remote_auto_seat_climate_request(SeatCooler.FRONT_LEFT, on),
-        exists_fn=lambda data: "auto_seat_climate_left" in (data.get("climate_state") or {}),
+        exists_fn=lambda car: car.climate.auto_seat_climate_left is not None,
     ),
     VehicleSwitchDescription(
         key="auto_seat_climate_right",
         translation_key="auto_seat_climate_right",
         endpoints=frozenset({"climate_state"}),
+        value_fn=lambda car: car.climate.auto_seat_climate_right,
         section="climate_state",
         field="auto_seat_climate_right",
         send_fn=lambda car, on: car.remote_auto_seat_climate_request(SeatCooler.FRONT_RIGHT, on),
-        exists_fn=lambda data: "auto_seat_climate_right" in (data.get("climate_state") or {}),
+        exists_fn=lambda car: car.climate.auto_seat_climate_right is not None,
     ),
     VehicleSwitchDescription(
         key="auto_steering_wheel_heat",
         translation_key="auto_steering_wheel_heat",
         endpoints=frozenset({"climate_state"}),
+        value_fn=lambda car: car.climate.auto_steering_wheel_heat,
         section="climate_state",
         field="auto_steering_wheel_heat",
         send_fn=VehicleCommands.remote_auto_steering_wheel_heat_climate_request,
-        exists_fn=lambda data: "auto_steering_wheel_heat" in (data.get("climate_state") or {}),
+        exists_fn=lambda car: car.climate.auto_steering_wheel_heat is not None,
     ),
 )
 
@@ -134,8 +141,7 @@ class VehicleSwitch(VehicleControlEntity, SwitchEntity):
     entity_description: VehicleSwitchDescription
 
     def _update_attrs(self) -> None:
-        desc = self.entity_description
-        self._attr_is_on = desc.is_on_fn(self.field(desc.section, desc.field))
+        self._attr_is_on = self.entity_description.value_fn(self.car)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Send the on command."""

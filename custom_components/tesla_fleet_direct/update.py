@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from homeassistant.components.update import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.vehicle_data import SoftwareUpdate
 from .control_entity import (
     VehicleControlDescription,
     VehicleControlEntity,
@@ -57,27 +57,25 @@ class VehicleUpdate(VehicleControlEntity, UpdateEntity):
     _attr_supported_features = UpdateEntityFeature.INSTALL | UpdateEntityFeature.PROGRESS
 
     @property
-    def _update(self) -> Mapping[str, Any]:
-        value = self.field("vehicle_state", "software_update")
-        return value if isinstance(value, Mapping) else {}
+    def _update(self) -> SoftwareUpdate:
+        return self.car.vehicle.software_update
 
     def _update_attrs(self) -> None:
         update = self._update
-        installed = software_version(self.field("vehicle_state", "car_version"))
+        installed = software_version(self.car.vehicle.car_version)
         self._attr_installed_version = installed
-        status = update.get("status")
+        status = update.status
         if status in PENDING or status == INSTALLING:
-            self._attr_latest_version = software_version(update.get("version")) or installed
+            self._attr_latest_version = software_version(update.version) or installed
         else:
             self._attr_latest_version = installed
         # Home Assistant's "in progress" means installing; a scheduled update still waits.
         self._attr_in_progress = status == INSTALLING
-        percent = update.get("install_perc") if status == INSTALLING else None
-        self._attr_update_percentage = percent if isinstance(percent, int) else None
+        self._attr_update_percentage = update.install_perc if status == INSTALLING else None
 
     async def async_install(self, version: str | None, backup: bool, **kwargs: Any) -> None:
         """Schedule the update in the car (it installs when the car is parked and empty)."""
         await self.async_send(
             lambda car: car.schedule_software_update(INSTALL_DELAY_S),
-            vehicle_state={"software_update": {**self._update, "status": "scheduled"}},
+            vehicle_state={"software_update": {**self._update.raw, "status": "scheduled"}},
         )

@@ -22,8 +22,10 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
+from .api.car_state import SOURCE_COMMAND, SOURCE_POLL, CarState
 from .api.errors import NotFoundError, RateLimitedError, TeslaFleetError, VehicleUnavailableError
 from .api.vehicle import VehicleApi
+from .api.vehicle_data import ChargingState
 from .budget import Activity
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
@@ -76,12 +78,13 @@ class ClientVehicleReader:
 
 @dataclass(frozen=True, slots=True)
 class VehicleSnapshot:
-    """What the entities read: the car's state and the last vehicle data Tesla sent."""
+    """What the entities read: the car's online state and what is known of its fields."""
 
     state: str
     activity: Activity
-    # Sections of the latest `vehicle_data` answer; kept while the car sleeps.
-    data: Mapping[str, Any] = field(default_factory=dict)
+    # Every field Tesla sent (or a command is expected to have set), kept while the car sleeps.
+    car: CarState = field(default_factory=CarState)
+    # When `vehicle_data` last answered.
     data_time: float | None = None
 
     @property
@@ -89,20 +92,18 @@ class VehicleSnapshot:
         """Whether Tesla reports the car online."""
         return self.state == ONLINE
 
-    def value(self, section: str, key: str) -> Any:
-        """One field of one section as Tesla sent it; None while it is unknown."""
-        data = self.data.get(section)
-        return data.get(key) if isinstance(data, Mapping) else None
+    @property
+    def data(self) -> dict[str, dict[str, Any]]:
+        """The held fields by section, as Tesla sends them (diagnostics and tests)."""
+        return self.car.sections()
 
 
-def activity_of(data: Mapping[str, Any]) -> Activity:
+def activity_of(car: CarState) -> Activity:
     """Driving, charging or idle, from an online car's charge and drive state."""
-    drive = data.get("drive_state")
-    if isinstance(drive, Mapping):
-        if drive.get("shift_state") in DRIVING_SHIFT_STATES or (drive.get("speed") or 0) > 0:
-            return Activity.DRIVING
-    charge = data.get("charge_state")
-    if isinstance(charge, Mapping) and charge.get("charging_state") in {"Charging", "Starting"}:
+    drive = car.drive
+    if drive.shift_state in DRIVING_SHIFT_STATES or (drive.speed or 0) > 0:
+        return Activity.DRIVING
+    if car.charge.state in (ChargingState.CHARGING, ChargingState.STARTING):
         return Activity.CHARGING
     return Activity.IDLE
 
@@ -112,18 +113,6 @@ def software_version(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return value.split()[0]
-
-
-def merge_sections(old: Mapping[str, Any], new: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """`old` with each section in `new` updated key by key (sections not fetched are kept)."""
-    merged = dict(old)
-    for name, section in new.items():
-        previous = merged.get(name)
-        if isinstance(previous, Mapping) and isinstance(section, Mapping):
-            merged[name] = {**previous, **section}
-        else:
-            merged[name] = section
-    return merged
 
 
 class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
@@ -231,11 +220,23 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
         The command woke the car (or it was awake), so a new activity window starts.
         """
         self._window_start = time.time()
-        if updates and self.data is not None:
-            self.async_set_updated_data(
-                replace(self.data, data=merge_sections(self.data.data, updates))
-            )
+        if updates:
+            self.async_observe(updates, observed_at=time.time(), source=SOURCE_COMMAND)
         await self.async_request_refresh()
+
+    @callback
+    def async_observe(
+        self, sections: Mapping[str, Mapping[str, Any]], *, observed_at: float, source: str
+    ) -> None:
+        """Take fields from any source besides the poll (a command, a stream); entities follow.
+
+        A field keeps its value when the one held was observed later.
+        """
+        snapshot: VehicleSnapshot | None = self.data
+        if snapshot is None:
+            return
+        car = snapshot.car.updated(sections, observed_at=observed_at, source=source)
+        self.async_set_updated_data(replace(snapshot, car=car))
 
     async def _async_update_data(self) -> VehicleSnapshot:
         try:
@@ -315,8 +316,9 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
             raise self._failed(err) from err
         self.last_success_at = now
         self._last_probe = now
-        data = merge_sections(previous.data if previous else {}, fresh)
-        activity = activity_of(data)
+        held = previous.car if previous else CarState()
+        car = held.updated(fresh, observed_at=now, source=SOURCE_POLL)
+        activity = activity_of(car)
         if activity in (Activity.DRIVING, Activity.CHARGING):
             self._window_start = now
             interval = plan.active if activity is Activity.DRIVING else plan.charging
@@ -335,13 +337,13 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
                     interval = window_left
                     self._closing_look = True
         self.update_interval = timedelta(seconds=interval)
-        snapshot = VehicleSnapshot(state=state, activity=activity, data=data, data_time=now)
+        snapshot = VehicleSnapshot(state=state, activity=activity, car=car, data_time=now)
         self._note_software_version(snapshot)
         return snapshot
 
     def _note_software_version(self, snapshot: VehicleSnapshot) -> None:
         """Keep the device's software version (shown on its device page) in step with the car."""
-        version = software_version(snapshot.value("vehicle_state", "car_version"))
+        version = software_version(snapshot.car.vehicle.car_version)
         if version is None or version == self._sw_version:
             return
         self._sw_version = version

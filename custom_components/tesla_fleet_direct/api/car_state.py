@@ -71,6 +71,11 @@ class CarState:
             fields[name] = merged
         return CarState(fields)
 
+    @property
+    def empty(self) -> bool:
+        """Whether nothing at all is known yet."""
+        return not self._fields
+
     def has(self, section: str) -> bool:
         """Whether anything of `section` has been observed."""
         return section in self._fields
