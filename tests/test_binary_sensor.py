@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed, mock_restore_cache
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.tesla_fleet_direct.budget import Activity
+from custom_components.tesla_fleet_direct.schedule.car import Activity
 from fleet_emulator import Emulator
 
 from .entity_helpers import (

@@ -8,7 +8,8 @@ import statistics
 import pytest
 
 from custom_components.tesla_fleet_direct.api.accounting import request_cost_usd
-from custom_components.tesla_fleet_direct.budget import (
+from custom_components.tesla_fleet_direct.polling import AccountPolling, RateLimitGate
+from custom_components.tesla_fleet_direct.schedule.budget import (
     COMMAND_RESERVE,
     EXPECTED_CHARGING_SHARE,
     EXPECTED_DRIVING_SHARE,
@@ -19,7 +20,6 @@ from custom_components.tesla_fleet_direct.budget import (
     month_bounds,
     plan,
 )
-from custom_components.tesla_fleet_direct.polling import AccountPolling, RateLimitGate
 
 DEFAULTS = PollingIntervals()
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -14,8 +14,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.tesla_fleet_direct.budget import PollingIntervals
 from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.schedule.budget import PollingIntervals
 from fleet_emulator import Emulator
 from fleet_emulator.scenario import AccountSpec
 

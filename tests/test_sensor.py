@@ -20,11 +20,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.tesla_fleet_direct.budget import PollingIntervals
 from custom_components.tesla_fleet_direct.options_flow import (
     CONF_ACTIVE_INTERVAL,
     CONF_MONTHLY_BUDGET,
 )
+from custom_components.tesla_fleet_direct.schedule.budget import PollingIntervals
 from fleet_emulator import Emulator
 from fleet_emulator.scenario import parse_scenario
 from fleet_emulator.vehicle import Vehicle

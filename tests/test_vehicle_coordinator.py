@@ -9,7 +9,8 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.tesla_fleet_direct.budget import Activity, PollingIntervals
+from custom_components.tesla_fleet_direct.schedule.budget import PollingIntervals
+from custom_components.tesla_fleet_direct.schedule.car import Activity
 from fleet_emulator import Emulator
 
 from .vehicle_helpers import ALL_SCOPES, M3, make_rig, tick, vehicle_requests

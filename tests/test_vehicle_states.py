@@ -10,8 +10,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.tesla_fleet_direct.budget import PollingIntervals
-from custom_components.tesla_fleet_direct.vehicle_states import seconds_to_mark
+from custom_components.tesla_fleet_direct.schedule.budget import PollingIntervals
+from custom_components.tesla_fleet_direct.schedule.car import seconds_to_mark
 from fleet_emulator import Emulator
 
 from .entity_helpers import M3, MY, setup_platform

@@ -13,10 +13,10 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.tesla_fleet_direct.api import TeslaFleetClient
-from custom_components.tesla_fleet_direct.budget import PollingIntervals
 from custom_components.tesla_fleet_direct.const import DOMAIN
 from custom_components.tesla_fleet_direct.cost_meter import CostMeter
 from custom_components.tesla_fleet_direct.polling import AccountPolling
+from custom_components.tesla_fleet_direct.schedule.budget import PollingIntervals
 from custom_components.tesla_fleet_direct.vehicle_coordinator import (
     ClientVehicleReader,
     TeslaVehicleCoordinator,

@@ -1,8 +1,9 @@
 """One coordinator per energy site: live status every 30 s, site info hourly or on demand.
 
-Sites never sleep, so there is no state check. Tesla does not bill energy requests, so the
-intervals are the user's (options; `AccountPolling.plan()` hands them through unchanged, however
-the budget stands); a 429 still closes the account's gate and is waited out.
+Sites never sleep, so there is no state check; which read is due when is `schedule.site`'s.
+Tesla does not bill energy requests, so the intervals are the user's (options;
+`AccountPolling.plan()` hands them through unchanged, however the budget stands); a 429 still
+closes the account's gate and is waited out.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .api.energy_data import LiveStatus, SiteInfo
 from .api.errors import RateLimitedError, TeslaFleetError
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
+from .schedule import site as schedule
+from .schedule.site import SiteSchedule
 from .update_failures import ENERGY_FAILURES, PollFailures, TeslaPollingCoordinator
 
 # Entities stay available through this many missed live intervals: one failed poll is not news.
@@ -82,8 +85,8 @@ class TeslaEnergySiteCoordinator(TeslaPollingCoordinator[EnergySiteData]):
         # (owner and a shared user) do not clash.
         self.account_id = account_id
         self.polling = polling
-        self._site_info_at: float | None = None
-        self._site_info_wanted = True
+        # When site info is read next (`schedule.site`).
+        self.schedule = SiteSchedule()
         self.last_success_at: float | None = None
         self.failures = PollFailures(
             hass,
@@ -129,15 +132,8 @@ class TeslaEnergySiteCoordinator(TeslaPollingCoordinator[EnergySiteData]):
 
     async def async_request_site_info_refresh(self) -> None:
         """After an energy command: read site info again on the next (debounced) refresh."""
-        self._site_info_wanted = True
+        self.schedule = schedule.command_sent(self.schedule)
         await self.async_request_refresh()
-
-    def _site_info_due(self, site_info_interval: float) -> bool:
-        return (
-            self._site_info_wanted
-            or self._site_info_at is None
-            or time.time() - self._site_info_at >= site_info_interval
-        )
 
     def seconds_until_stale(self) -> float | None:
         """How long the entities may still show the site's last answer."""
@@ -166,14 +162,13 @@ class TeslaEnergySiteCoordinator(TeslaPollingCoordinator[EnergySiteData]):
             # Another coordinator of this account was told to wait; do not ask Tesla before then.
             raise self.failures.waiting(wait)
         plan = self.polling.plan()
-        self.update_interval = timedelta(seconds=plan.site_live)
+        self.update_interval = timedelta(seconds=schedule.poll_interval(plan))
         try:
             live = await self.api.live_status()
             info = self.data.info if self.data else None
-            if info is None or self._site_info_due(plan.site_info):
+            if info is None or schedule.site_info_due(self.schedule, plan, time.time()):
                 info = await self.api.site_info()
-                self._site_info_at = time.time()
-                self._site_info_wanted = False
+                self.schedule = schedule.after_site_info(self.schedule, time.time())
         except RateLimitedError as err:
             raise self.failures.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:

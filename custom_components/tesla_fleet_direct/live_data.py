@@ -22,13 +22,13 @@ from homeassistant.helpers.event import async_track_time_interval
 from .api import TeslaFleetClient
 from .api.errors import TeslaFleetError
 from .api.models import Products
-from .budget import Plan
 from .const import DOMAIN, LOGGER
 from .cost_meter import CostMeter
 from .devices import VehicleFleet
 from .energy_sites import ENERGY_READ_SCOPE, EnergySiteFleet
 from .options_flow import budget_from_options, intervals_from_options
 from .polling import AccountPolling
+from .schedule.budget import Plan
 from .vehicle_coordinator import ClientVehicleReader, TeslaVehicleCoordinator
 from .vehicle_states import AccountVehicleStates
 

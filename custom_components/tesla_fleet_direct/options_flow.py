@@ -12,7 +12,7 @@ from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.helpers.selector import NumberSelector, NumberSelectorConfig, NumberSelectorMode
 import voluptuous as vol
 
-from .budget import MONTHLY_CREDIT_USD, PollingIntervals
+from .schedule.budget import MONTHLY_CREDIT_USD, PollingIntervals
 
 CONF_ACTIVE_INTERVAL: Final = "active_interval"
 CONF_CHARGING_INTERVAL: Final = "charging_interval"

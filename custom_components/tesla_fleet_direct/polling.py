@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import time
 
-from .budget import MONTHLY_CREDIT_USD, Plan, PollingIntervals, plan
+from .schedule.budget import MONTHLY_CREDIT_USD, Plan, PollingIntervals, plan
 
 
 def _now() -> float:

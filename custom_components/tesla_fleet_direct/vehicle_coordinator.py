@@ -1,9 +1,9 @@
-"""One coordinator per car: sleep-aware, budget-paced polling that never wakes the car.
+"""One coordinator per car: the reads `schedule.car` asks for, never a wake-up.
 
-Every poll starts with the free single-vehicle state check. `vehicle_data` is requested only
-when the car is online, only for the endpoints enabled entities need, and only while the car
-is busy (driving, charging) or inside the idle window after it was; then requests stop so the
-car can fall asleep. `wake_up` is never called from here.
+Each poll asks the car's schedule whether to check the car's state, whether to read
+`vehicle_data` (only for the endpoints enabled entities need) and when to poll next; this module
+sends those requests, keeps what Tesla answered and maps failures. `wake_up` is never called
+from here.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from .api.car_state import SOURCE_COMMAND, SOURCE_POLL, CarState
 from .api.errors import NotFoundError, RateLimitedError, TeslaFleetError, VehicleUnavailableError
 from .api.vehicle import VehicleApi
 from .api.vehicle_data import ChargingState
-from .budget import Activity
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
+from .schedule import car as schedule
+from .schedule.car import Activity, CarSchedule
 from .update_failures import VEHICLE_FAILURES, PollFailures, TeslaPollingCoordinator
-from .vehicle_states import AccountVehicleStates, seconds_to_mark
+from .vehicle_states import AccountVehicleStates
 
 ONLINE = "online"
 OFFLINE = "offline"
@@ -156,14 +157,8 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
         self.scopes = frozenset(scopes)
         self.polling = polling
         self._wanted: Counter[str] = Counter()
-        # Start of the current activity window: the last time the car drove, charged, came
-        # online or was sent a command. Data requests stop `idle_timeout` after it.
-        self._window_start: float | None = None
-        self._last_probe: float | None = None
-        # A read is due at the end of the idle window whatever the clock says by then.
-        self._closing_look = False
-        # The first look at a car still online after its window comes sooner than later ones.
-        self._first_quiet_look = False
+        # When the car is read next, and why (`schedule.car`).
+        self.schedule = CarSchedule(interval=polling.intervals.asleep)
         self.last_success_at: float | None = None
         # What the products list said; all that is known without the data scope.
         self._initial_state = initial_state
@@ -219,7 +214,7 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
         `updates` are vehicle data fields by section, e.g. `{"vehicle_state": {"locked": True}}`.
         The command woke the car (or it was awake), so a new activity window starts.
         """
-        self._window_start = time.time()
+        self.schedule = schedule.command_sent(self.schedule, time.time())
         if updates:
             self.async_observe(updates, observed_at=time.time(), source=SOURCE_COMMAND)
         await self.async_request_refresh()
@@ -242,10 +237,8 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
         try:
             snapshot = await self._async_poll()
         except UpdateFailed, ConfigEntryAuthFailed:
-            if self.data is not None and self.data.online:
-                # What the car did meanwhile is unknown (a charge or a drive may have started
-                # or ended): the first poll that reaches it again reads it once.
-                self._closing_look = True
+            # What the car did meanwhile is unknown: the first poll that reaches it reads it.
+            self.schedule = schedule.after_failed_poll(self.schedule)
             self.async_failed()
             raise
         self.async_succeeded()
@@ -268,75 +261,49 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
         if (wait := self.polling.gate.remaining()) > 0:
             raise self.failures.waiting(wait)
         previous: VehicleSnapshot | None = self.data
-        skip_check = self._busy(previous)
-        if skip_check:
-            # Driving or charging at the last look: the car is awake, so the state check would
-            # only repeat that (and is billed under one reading). `vehicle_data` answers 408 if
-            # it fell asleep after all.
-            state = ONLINE
-        else:
+        check = schedule.state_check_needed(self.schedule, time.time())
+        if check:
             try:
                 state = await self.reader.state()
             except RateLimitedError as err:
                 raise self.failures.blocked_by(err, self.polling.gate) from err
             except TeslaFleetError as err:
                 raise self._failed(err) from err
+        else:
+            # Driving or charging at the last look: the car is awake. `vehicle_data` answers
+            # 408 if it fell asleep after all.
+            state = ONLINE
         now = time.time()
-        if not skip_check:
+        if check:
             self.last_success_at = now
         plan = self.polling.plan()
 
         self._log_reachability(previous, state)
-        if state != ONLINE:
-            self._window_start = None
-            self._closing_look = False
-            # On the account's shared marks: one vehicle-list read serves every sleeping car.
-            self.update_interval = timedelta(seconds=seconds_to_mark(plan.asleep, now))
-            return self._keep(previous, state, Activity.ASLEEP)
-
-        if previous is None or not previous.online:
-            # Just came online (or Home Assistant just started): one prompt look at the car.
-            self._window_start = now
-        if not self._data_due(now) or plan.paused:
-            # Parked past the idle window: stay quiet so the car can fall asleep.
-            self.update_interval = timedelta(seconds=seconds_to_mark(plan.asleep, now))
-            return self._keep(previous, state, Activity.IDLE)
+        step = schedule.after_state_check(self.schedule, online=state == ONLINE, plan=plan, now=now)
+        self.schedule = step.schedule
+        if not step.read:
+            self._follow_schedule()
+            activity = Activity.IDLE if state == ONLINE else Activity.ASLEEP
+            return self._keep(previous, state, activity)
 
         try:
             fresh = await self.reader.vehicle_data(sorted(self.endpoints))
         except VehicleUnavailableError:
             # The car fell asleep between the state check (or the last busy poll) and now.
             self.last_success_at = now
-            self._window_start = None
-            self.update_interval = timedelta(seconds=seconds_to_mark(plan.asleep, now))
+            self.schedule = schedule.after_fell_asleep(self.schedule, plan=plan, now=now)
+            self._follow_schedule()
             return self._keep(previous, "asleep", Activity.ASLEEP)
         except RateLimitedError as err:
             raise self.failures.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:
             raise self._failed(err) from err
         self.last_success_at = now
-        self._last_probe = now
         held = previous.car if previous else CarState()
         car = held.updated(fresh, observed_at=now, source=SOURCE_POLL)
         activity = activity_of(car)
-        if activity in (Activity.DRIVING, Activity.CHARGING):
-            self._window_start = now
-            interval = plan.active if activity is Activity.DRIVING else plan.charging
-        else:
-            interval = plan.idle
-            if self._window_start is not None:
-                window_left = self._window_start + self.polling.intervals.idle_timeout - now
-                if window_left <= 0:
-                    # The closing look found the car parked: quiet now, so it can sleep.
-                    self._window_start = None
-                    self._first_quiet_look = True
-                    interval = seconds_to_mark(plan.asleep, now)
-                elif window_left <= interval:
-                    # One last look as the window closes: a drive that began since the last
-                    # read (the car was woken to be driven) is caught here, not much later.
-                    interval = window_left
-                    self._closing_look = True
-        self.update_interval = timedelta(seconds=interval)
+        self.schedule = schedule.after_read(self.schedule, activity, plan=plan, now=now)
+        self._follow_schedule()
         snapshot = VehicleSnapshot(state=state, activity=activity, car=car, data_time=now)
         self._note_software_version(snapshot)
         return snapshot
@@ -366,33 +333,10 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
     def _display_name(self) -> str:
         return str(self.device_info.get("name") or "A car")
 
-    def _busy(self, previous: VehicleSnapshot | None) -> bool:
-        """Whether the last poll found the car driving or charging, and recently."""
-        if previous is None or not previous.online or previous.data_time is None:
-            return False
-        if previous.activity not in (Activity.DRIVING, Activity.CHARGING):
-            return False
-        interval = self.update_interval.total_seconds() if self.update_interval else 0.0
-        return time.time() - previous.data_time <= 2 * interval
-
-    def _data_due(self, now: float) -> bool:
-        """Whether an online car's data is worth a request now."""
-        idle_timeout = self.polling.intervals.idle_timeout
-        if self._closing_look:
-            self._closing_look = False
-            return True
-        if self._window_start is not None and now - self._window_start < idle_timeout:
-            return True
-        # A car still online a full idle timeout after the last read should be asleep by now
-        # unless something keeps it awake (plugged in and charging, Sentry, someone in it), and
-        # it may have slept and woken between two state checks unseen: look once then, and
-        # every two idle timeouts after, rarely enough that a parked car still gets a full
-        # idle timeout of quiet to fall asleep.
-        quiet = idle_timeout if self._first_quiet_look else 2 * idle_timeout
-        if self._last_probe is None or now - self._last_probe >= quiet:
-            self._first_quiet_look = False
-            return True
-        return False
+    def _follow_schedule(self) -> None:
+        """Poll next when the car's schedule says."""
+        interval = self.schedule.interval
+        self.update_interval = timedelta(seconds=interval) if interval is not None else None
 
     @staticmethod
     def _keep(previous: VehicleSnapshot | None, state: str, activity: Activity) -> VehicleSnapshot:

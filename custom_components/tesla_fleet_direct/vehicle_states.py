@@ -3,8 +3,8 @@
 Tesla's single-vehicle state check and its vehicle list cost the same (free under one reading
 of the billing rules, one data request each under the other), and the list answers for every
 car on the account. So a list read in the last `SHARED_FOR_S` seconds stands for all cars, and
-the coordinators of sleeping cars check on the same clock marks (`seconds_to_mark`): an account
-with N cars makes one state request per interval instead of N.
+the coordinators of sleeping cars check on the same clock marks (`schedule.car.seconds_to_mark`):
+an account with N cars makes one state request per interval instead of N.
 """
 
 from __future__ import annotations
@@ -22,13 +22,6 @@ SHARED_FOR_S = 60.0
 def _now() -> float:
     # Looked up at each call, so a patched clock (freezegun in tests) is followed.
     return time.time()
-
-
-def seconds_to_mark(period: float, now: float) -> float:
-    """Seconds until the next multiple of `period` (epoch time), between half and one and a
-    half periods, so every sleeping car of an account is checked at the same moments."""
-    wait = period - (now % period)
-    return wait + period if wait < period / 2 else wait
 
 
 class AccountVehicleStates:
