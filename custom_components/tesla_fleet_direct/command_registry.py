@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import re
 from typing import Any
 
@@ -11,6 +12,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util.hass_dict import HassKey
 
+from .api.models import VehicleSummary
 from .command_errors import CarIdentity
 from .command_runner import ONLINE_TRUST_S, VehicleCommander
 from .const import DOMAIN
@@ -35,9 +37,7 @@ def async_vehicle_commander(
     name = str(coordinator.device_info.get("name") or coordinator.vin)
 
     def location() -> tuple[float, float] | None:
-        drive = (coordinator.data.data if coordinator.data else {}).get("drive_state") or {}
-        lat, lon = drive.get("latitude"), drive.get("longitude")
-        return (float(lat), float(lon)) if lat is not None and lon is not None else None
+        return coordinator.data.car.location.coordinates if coordinator.data else None
 
     def online_until() -> float | None:
         # The coordinator's latest look (state check or data read) vouches for an online car
@@ -52,7 +52,12 @@ def async_vehicle_commander(
     commander = VehicleCommander(
         hass,
         runtime.client.vehicle(coordinator.vin),
-        CarIdentity(vin=coordinator.vin, name=name, app_domain=runtime.app_domain),
+        CarIdentity(
+            vin=coordinator.vin,
+            name=name,
+            app_domain=runtime.app_domain,
+            is_owner=_is_owner(runtime.products.vehicles, coordinator.vin),
+        ),
         on_success=coordinator.async_command_sent,
         location=location,
         online_until=online_until,
@@ -66,6 +71,13 @@ def async_vehicle_commander(
 
     entry.async_on_unload(_forget)
     return commander
+
+
+def _is_owner(vehicles: Iterable[VehicleSummary], vin: str) -> bool:
+    """Whether the account owns the car: Tesla's answers say `access_type` DRIVER for a
+    driver, who cannot pair a key (the owner must); a car not listed counts as owned."""
+    summary = next((car for car in vehicles if car.vin == vin), None)
+    return summary is None or summary.access_type != "DRIVER"
 
 
 @callback
