@@ -13,7 +13,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.async_ import get_scheduled_timer_handles
-from pytest_homeassistant_custom_component.common import async_fire_time_changed  # type: ignore[import-untyped]
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from fleet_emulator import Emulator
 from fleet_emulator.clock import Clock

@@ -11,11 +11,11 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlowResult
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.tesla_fleet_direct.const import (
     CONF_BASE_URL,
@@ -141,10 +141,24 @@ def record_refreshes(emulator: Emulator) -> RefreshLog:
     return log
 
 
-def reauth_flows(hass: HomeAssistant) -> list[FlowResult]:
+def reauth_flows(hass: HomeAssistant) -> list[ConfigFlowResult]:
     """The reauthentication flows in progress for this integration."""
     return [
         flow
         for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN)
         if flow["context"].get("source") == SOURCE_REAUTH
     ]
+
+
+def placeholders(result: Mapping[str, object]) -> Mapping[str, str]:
+    """The description placeholders a flow step shows; fails the test when it shows none."""
+    shown = result.get("description_placeholders")
+    assert isinstance(shown, Mapping), "the step shows no description placeholders"
+    return shown
+
+
+def form_schema(result: Mapping[str, object]) -> vol.Schema:
+    """The schema of the form a flow step shows; fails the test when it shows no form."""
+    schema = result.get("data_schema")
+    assert isinstance(schema, vol.Schema), "the step shows no form"
+    return schema

@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -51,6 +51,13 @@ async def setup_platform(
         entry = await setup_integration(hass, emulator, scopes=scopes)
         await hass.async_block_till_done(wait_background_tasks=True)
     return entry
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    """The entity's current state; fails the test when the entity has none."""
+    state = hass.states.get(entity_id)
+    assert state is not None, f"{entity_id} has no state"
+    return state
 
 
 def entity_id_for(hass: HomeAssistant, domain: str, unique_suffix: str, vin: str = M3) -> str:

@@ -17,7 +17,7 @@ from .control_helpers import (
     commands_sent,
     loaded,  # noqa: F401  (autouse set-up)
 )
-from .entity_helpers import snapshot, summarise  # noqa: F401
+from .entity_helpers import snapshot, state_of, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -25,7 +25,9 @@ async def enable(hass: HomeAssistant, *entity_ids: str) -> None:
     """Enable entities that are off by default, as a user would, and reload the entry."""
     registry = er.async_get(hass)
     for entity_id in entity_ids:
-        assert registry.async_get(entity_id).disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        registered = registry.async_get(entity_id)
+        assert registered is not None, f"{entity_id} is not registered"
+        assert registered.disabled_by is er.RegistryEntryDisabler.INTEGRATION
         registry.async_update_entity(entity_id, disabled_by=None)
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     await hass.config_entries.async_reload(entry.entry_id)
@@ -72,9 +74,9 @@ async def test_no_homelink_button_on_a_car_without_homelink(hass: HomeAssistant)
 
 async def test_refresh_reads_the_car_now(hass: HomeAssistant, emulator: Emulator) -> None:
     emulator.vehicle(M3).sentry_mode = True  # changed in the car (e.g. from the phone app)
-    assert hass.states.get("switch.red_pearl_sentry_mode").state == "off"
+    assert state_of(hass, "switch.red_pearl_sentry_mode").state == "off"
     await call(hass, "button", "press", "button.red_pearl_refresh_data")
-    assert hass.states.get("switch.red_pearl_sentry_mode").state == "on"
+    assert state_of(hass, "switch.red_pearl_sentry_mode").state == "on"
     assert commands_sent(emulator) == []
 
 

@@ -14,7 +14,7 @@ from .control_helpers import (
     call,
     loaded,  # noqa: F401  (autouse set-up)
 )
-from .entity_helpers import snapshot, summarise  # noqa: F401
+from .entity_helpers import snapshot, state_of, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -22,14 +22,14 @@ async def test_cabin_on_temperature_and_off(hass: HomeAssistant, emulator: Emula
     entity = "climate.red_pearl_cabin"
     await call(hass, "climate", "set_hvac_mode", entity, hvac_mode="heat_cool")
     assert emulator.vehicle(M3).climate_on is True
-    assert hass.states.get(entity).state == "heat_cool"
+    assert state_of(hass, entity).state == "heat_cool"
     await call(hass, "climate", "set_temperature", entity, temperature=23.5)
     car = emulator.vehicle(M3)
     assert (car.driver_temp_setting, car.passenger_temp_setting) == (23.5, 23.5)
-    assert hass.states.get(entity).attributes["temperature"] == 23.5
+    assert state_of(hass, entity).attributes["temperature"] == 23.5
     await call(hass, "climate", "turn_off", entity)
     assert emulator.vehicle(M3).climate_on is False
-    assert hass.states.get(entity).state == "off"
+    assert state_of(hass, entity).state == "off"
 
 
 async def test_cabin_temperature_outside_the_cars_range_sends_nothing(
@@ -45,7 +45,7 @@ async def test_camp_mode_preset(hass: HomeAssistant, emulator: Emulator) -> None
     await call(hass, "climate", "set_preset_mode", "climate.red_pearl_cabin", preset_mode="camp")
     car = emulator.vehicle(M3)
     assert (car.climate_keeper_mode, car.climate_on) == ("camp", True)
-    state = hass.states.get("climate.red_pearl_cabin")
+    state = state_of(hass, "climate.red_pearl_cabin")
     assert (state.state, state.attributes["preset_mode"]) == ("heat_cool", "camp")
 
 
@@ -53,13 +53,13 @@ async def test_cabin_overheat_protection(hass: HomeAssistant, emulator: Emulator
     entity = "climate.red_pearl_cabin_overheat_protection"
     await call(hass, "climate", "set_hvac_mode", entity, hvac_mode="fan_only")
     assert emulator.vehicle(M3).cabin_overheat_protection == "FanOnly"
-    assert hass.states.get(entity).state == "fan_only"
+    assert state_of(hass, entity).state == "fan_only"
     await call(hass, "climate", "set_temperature", entity, temperature=30)
     assert emulator.vehicle(M3).cop_temp == "Low"
-    assert hass.states.get(entity).attributes["temperature"] == 30
+    assert state_of(hass, entity).attributes["temperature"] == 30
     await call(hass, "climate", "turn_off", entity)
     assert emulator.vehicle(M3).cabin_overheat_protection == "Off"
-    assert hass.states.get(entity).state == "off"
+    assert state_of(hass, entity).state == "off"
     with pytest.raises(ServiceValidationError):
         await call(hass, "climate", "set_temperature", entity, temperature=33)
 

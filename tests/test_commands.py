@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 import time
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -306,7 +307,7 @@ async def test_after_a_429_the_wake_button_a_site_setting_and_the_products_wait_
         await press(hass, "button", "press", entity_id="button.red_pearl_honk_horn")
     before = len(emulator.ledger.entries)
     freezer.tick(timedelta(seconds=60))
-    presses = [
+    presses: list[tuple[str, str, dict[str, Any]]] = [
         ("button", "press", {"entity_id": "button.red_pearl_wake_up"}),
         ("number", "set_value", {"entity_id": "number.home_backup_reserve", "value": 80}),
     ]

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
@@ -40,7 +40,15 @@ from custom_components.tesla_fleet_direct.token import token_scopes
 from fleet_emulator import Emulator
 from fleet_emulator.scenario import AccountSpec
 
-from .common import CLIENT_ID, PKCE_CLIENT_ID, async_setup_domain, create_entry, setup_integration
+from .common import (
+    CLIENT_ID,
+    PKCE_CLIENT_ID,
+    async_setup_domain,
+    create_entry,
+    form_schema,
+    placeholders,
+    setup_integration,
+)
 
 pytestmark = pytest.mark.usefixtures("current_request_with_host")
 
@@ -56,7 +64,7 @@ ALL_OPTIONAL = [
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _ACTION = re.compile(r'<form method="post" action="([^"]+)">')
 
-type Result = dict[str, Any]
+type Result = ConfigFlowResult
 
 
 async def _tesla_page(
@@ -190,8 +198,8 @@ async def test_unticked_scope_shows_missing_features(
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "missing_scopes"
     assert result["menu_options"] == ["finish", "scopes"]
-    assert "Vehicle location" in result["description_placeholders"]["missing"]
-    assert "Vehicle data" not in result["description_placeholders"]["missing"]
+    assert "Vehicle location" in placeholders(result)["missing"]
+    assert "Vehicle data" not in placeholders(result)["missing"]
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "finish"}
@@ -478,7 +486,7 @@ def _entities(registry: er.EntityRegistry, entry: Any, domain: str) -> list[str]
 
 def _default(result: Result, field: str) -> Any:
     """The default a form shows for a field."""
-    for key in result["data_schema"].schema:
+    for key in form_schema(result).schema:
         if str(key) == field:
             default: Callable[[], Any] = key.default
             return default()
@@ -635,7 +643,7 @@ async def test_reconfigure_offers_signing_set_up(hass: HomeAssistant, emulator: 
     )
 
     assert result["errors"] == {"base": "key_not_served"}
-    assert result["description_placeholders"]["url"] == (
+    assert placeholders(result)["url"] == (
         f"{emulator.url}/hosted/tesla.example.com/.well-known/appspecific/com.tesla.3p.public-key.pem"
     )
 
@@ -653,9 +661,7 @@ async def test_signing_set_up_through_reconfigure(hass: HomeAssistant, emulator:
     )
 
     assert result["step_id"] == "signing_pair"
-    assert result["description_placeholders"]["url"].startswith(
-        "https://tesla.com/_ak/tesla.example.com"
-    )
+    assert placeholders(result)["url"].startswith("https://tesla.com/_ak/tesla.example.com")
     assert emulator.partner_domains[(CLIENT_ID, "na")] == ("tesla.example.com", point)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.ABORT
@@ -673,6 +679,7 @@ async def test_partner_registration_and_domain_stored(
     emulator.hosted_keys["tesla.example.com"] = point
     result = await _reconfigure(hass, entry, "signing_domain")
     flow = hass.config_entries.flow._progress[result["flow_id"]]
+    assert isinstance(flow, config_flow.TeslaFleetDirectConfigFlow)
 
     assert await flow.async_register_app_domain("tesla.example.com") == point
     assert emulator.partner_domains[(CLIENT_ID, "na")] == ("tesla.example.com", point)
@@ -694,6 +701,7 @@ async def test_open_source_app_cannot_register(hass: HomeAssistant, emulator: Em
     entry = create_entry(hass, emulator)
     result = await _reconfigure(hass, entry, "signing_domain")
     flow = hass.config_entries.flow._progress[result["flow_id"]]
+    assert isinstance(flow, config_flow.TeslaFleetDirectConfigFlow)
 
     with pytest.raises(PartnerRegistrationError) as err:
         await flow.async_register_app_domain("tesla.example.com")

@@ -17,24 +17,24 @@ from .control_helpers import (
     commands_sent,
     loaded,  # noqa: F401  (autouse set-up)
 )
-from .entity_helpers import snapshot, summarise  # noqa: F401
+from .entity_helpers import snapshot, state_of, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
 async def test_windows_vent_and_close(hass: HomeAssistant, emulator: Emulator) -> None:
-    assert hass.states.get("cover.red_pearl_windows").state == "closed"
+    assert state_of(hass, "cover.red_pearl_windows").state == "closed"
     await call(hass, "cover", "open_cover", "cover.red_pearl_windows")
     assert emulator.vehicle(M3).windows_vented is True
-    assert hass.states.get("cover.red_pearl_windows").state == "open"
+    assert state_of(hass, "cover.red_pearl_windows").state == "open"
     await call(hass, "cover", "close_cover", "cover.red_pearl_windows")
     assert emulator.vehicle(M3).windows_vented is False
-    assert hass.states.get("cover.red_pearl_windows").state == "closed"
+    assert state_of(hass, "cover.red_pearl_windows").state == "closed"
 
 
 async def test_frunk_opens_and_offers_no_close(hass: HomeAssistant, emulator: Emulator) -> None:
     await call(hass, "cover", "open_cover", "cover.red_pearl_frunk")
     assert emulator.vehicle(M3).frunk_open is True
-    state = hass.states.get("cover.red_pearl_frunk")
+    state = state_of(hass, "cover.red_pearl_frunk")
     assert state.state == "open"
     assert state.attributes["supported_features"] == 1  # open only
 
@@ -44,23 +44,23 @@ async def test_trunk_opens_and_closes_without_toggling_twice(
 ) -> None:
     await call(hass, "cover", "open_cover", "cover.red_pearl_trunk")
     assert emulator.vehicle(M3).trunk_open is True
-    assert hass.states.get("cover.red_pearl_trunk").state == "open"
+    assert state_of(hass, "cover.red_pearl_trunk").state == "open"
     # Opening an open trunk sends nothing (Tesla's command toggles).
     await call(hass, "cover", "open_cover", "cover.red_pearl_trunk")
     assert emulator.vehicle(M3).trunk_open is True
     assert commands_sent(emulator) == ["actuate_trunk"]
     await call(hass, "cover", "close_cover", "cover.red_pearl_trunk")
     assert emulator.vehicle(M3).trunk_open is False
-    assert hass.states.get("cover.red_pearl_trunk").state == "closed"
+    assert state_of(hass, "cover.red_pearl_trunk").state == "closed"
 
 
 async def test_charge_port_door(hass: HomeAssistant, emulator: Emulator) -> None:
     await call(hass, "cover", "open_cover", "cover.red_pearl_charge_port_door")
     assert emulator.vehicle(M3).charge_port_door_open is True
-    assert hass.states.get("cover.red_pearl_charge_port_door").state == "open"
+    assert state_of(hass, "cover.red_pearl_charge_port_door").state == "open"
     await call(hass, "cover", "close_cover", "cover.red_pearl_charge_port_door")
     assert emulator.vehicle(M3).charge_port_door_open is False
-    assert hass.states.get("cover.red_pearl_charge_port_door").state == "closed"
+    assert state_of(hass, "cover.red_pearl_charge_port_door").state == "closed"
 
 
 async def test_no_sunroof_on_a_model_3(hass: HomeAssistant) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -75,7 +76,7 @@ async def test_entry_diagnostics_without_secrets(
     await hass.async_block_till_done(wait_background_tasks=True)
     info = entry.runtime_data.energy_sites.coordinators[SITE_ID].data.info.raw
     assert info["address"] == ADDRESS  # the site really answered with its address
-    dump = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    dump: dict[str, Any] = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(dump)
     for secret in _secrets(emulator, dict(entry.data)):
         assert secret not in text, f"{secret[:6]}... leaked"
@@ -101,7 +102,7 @@ async def test_device_diagnostics_without_secrets(
     await hass.async_block_till_done(wait_background_tasks=True)
     device = dr.async_get(hass).async_get_device_by_identifier((DOMAIN, M3), entry.entry_id)
     assert device is not None
-    dump = await get_diagnostics_for_device(hass, hass_client, entry, device)
+    dump: dict[str, Any] = await get_diagnostics_for_device(hass, hass_client, entry, device)
     text = json.dumps(dump)
     for secret in _secrets(emulator, dict(entry.data)):
         assert secret not in text
@@ -122,7 +123,7 @@ async def test_energy_site_device_diagnostics_without_secrets(
     for identifier in (str(SITE_ID), connector):
         device = registry.async_get_device_by_identifier((DOMAIN, identifier), entry.entry_id)
         assert device is not None
-        dump = await get_diagnostics_for_device(hass, hass_client, entry, device)
+        dump: dict[str, Any] = await get_diagnostics_for_device(hass, hass_client, entry, device)
         text = json.dumps(dump)
         for secret in _secrets(emulator, dict(entry.data)):
             assert secret not in text

@@ -16,18 +16,18 @@ from .control_helpers import (
     commands_sent,
     loaded,  # noqa: F401  (autouse set-up)
 )
-from .entity_helpers import snapshot, summarise  # noqa: F401
+from .entity_helpers import snapshot, state_of, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
 async def test_doors_unlock_and_lock(hass: HomeAssistant, emulator: Emulator) -> None:
-    assert hass.states.get("lock.red_pearl_doors").state == "locked"
+    assert state_of(hass, "lock.red_pearl_doors").state == "locked"
     await call(hass, "lock", "unlock", "lock.red_pearl_doors")
     assert emulator.vehicle(M3).locked is False
-    assert hass.states.get("lock.red_pearl_doors").state == "unlocked"
+    assert state_of(hass, "lock.red_pearl_doors").state == "unlocked"
     await call(hass, "lock", "lock", "lock.red_pearl_doors")
     assert emulator.vehicle(M3).locked is True
-    assert hass.states.get("lock.red_pearl_doors").state == "locked"
+    assert state_of(hass, "lock.red_pearl_doors").state == "locked"
 
 
 async def test_charge_cable_is_released_but_never_locked_remotely(
@@ -35,7 +35,7 @@ async def test_charge_cable_is_released_but_never_locked_remotely(
 ) -> None:
     emulator.vehicle(M3).plug_in()
     await call(hass, "button", "press", "button.red_pearl_refresh_data")
-    assert hass.states.get("lock.red_pearl_charge_cable").state == "locked"
+    assert state_of(hass, "lock.red_pearl_charge_cable").state == "locked"
     await call(hass, "lock", "unlock", "lock.red_pearl_charge_cable")
     assert commands_sent(emulator) == ["charge_port_door_open"]
     before = len(emulator.ledger.entries)

@@ -14,16 +14,16 @@ from .control_helpers import (
     commands_sent,
     loaded,  # noqa: F401  (autouse set-up)
 )
-from .entity_helpers import snapshot, summarise  # noqa: F401
+from .entity_helpers import snapshot, state_of, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
 async def test_play_pause_tracks_and_volume(hass: HomeAssistant, emulator: Emulator) -> None:
     entity = "media_player.red_pearl_media_player"
-    assert hass.states.get(entity).state == "idle"
+    assert state_of(hass, entity).state == "idle"
     await call(hass, "media_player", "media_play", entity)
     assert emulator.vehicle(M3).media_playing is True
-    assert hass.states.get(entity).state == "playing"
+    assert state_of(hass, entity).state == "playing"
     await call(hass, "media_player", "media_play", entity)  # already playing: no toggle
     assert emulator.vehicle(M3).media_playing is True
     await call(hass, "media_player", "media_next_track", entity)
@@ -33,11 +33,11 @@ async def test_play_pause_tracks_and_volume(hass: HomeAssistant, emulator: Emula
     await call(hass, "media_player", "volume_set", entity, volume_level=0.5)
     # Real cars top out at audio_volume_max 10.333333 (tests/fixtures/real/), sent to 0.1.
     assert emulator.vehicle(M3).media_volume == 5.2
-    assert hass.states.get(entity).attributes["volume_level"] == pytest.approx(0.5, abs=0.01)
+    assert state_of(hass, entity).attributes["volume_level"] == pytest.approx(0.5, abs=0.01)
     await call(hass, "media_player", "media_pause", entity)
     assert emulator.vehicle(M3).media_playing is False
     # The emulated car reports a stopped player as Stopped (idle), a real one as Paused.
-    assert hass.states.get(entity).state in {"paused", "idle"}
+    assert state_of(hass, entity).state in {"paused", "idle"}
     assert commands_sent(emulator).count("media_toggle_playback") == 2
 
 

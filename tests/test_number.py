@@ -16,7 +16,7 @@ from .control_helpers import (
     call,
     loaded,  # noqa: F401  (autouse set-up)
 )
-from .entity_helpers import snapshot, summarise  # noqa: F401
+from .entity_helpers import snapshot, state_of, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -34,13 +34,13 @@ async def test_number_sets_the_car_and_shows_at_once(
     emulator.faults.inject(f"*/vehicles/{M3}/vehicle_data", 503)  # no help from a poll
     await call(hass, "number", "set_value", entity_id, value=value)
     assert read(emulator.vehicle(M3)) == value
-    assert float(hass.states.get(entity_id).state) == value
+    assert float(state_of(hass, entity_id).state) == value
 
 
 async def test_limits_come_from_the_car(hass: HomeAssistant) -> None:
-    limit = hass.states.get("number.red_pearl_charge_limit")
+    limit = state_of(hass, "number.red_pearl_charge_limit")
     assert (limit.attributes["min"], limit.attributes["max"]) == (50, 100)
-    amps = hass.states.get("number.red_pearl_charge_current")
+    amps = state_of(hass, "number.red_pearl_charge_current")
     assert (amps.attributes["min"], amps.attributes["max"]) == (0, 32)
 
 
@@ -101,7 +101,7 @@ async def test_site_reserve_raised_before_a_storm(
 ) -> None:
     await call(hass, "number", "set_value", entity_id, value=80)
     assert getattr(emulator.site(SITE), field) == 80
-    assert float(hass.states.get(entity_id).state) == 80
+    assert float(state_of(hass, entity_id).state) == 80
 
 
 async def test_site_reserve_out_of_range_sends_nothing(

@@ -21,6 +21,7 @@ from custom_components.tesla_fleet_direct.options_flow import (
 from custom_components.tesla_fleet_direct.polling import AccountPolling
 from fleet_emulator import Emulator
 
+from .common import form_schema
 from .entity_helpers import setup_platform
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -52,7 +53,7 @@ async def test_options_change_intervals_and_budget(hass: HomeAssistant, emulator
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
-    defaults = {str(key): key.default() for key in result["data_schema"].schema}
+    defaults = {str(key): key.default() for key in form_schema(result).schema}
     assert defaults == DEFAULT_INPUT
 
     result = await hass.config_entries.options.async_configure(

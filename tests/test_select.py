@@ -13,7 +13,7 @@ from .control_helpers import (
     commands_sent,
     loaded,  # noqa: F401  (autouse set-up)
 )
-from .entity_helpers import snapshot, summarise  # noqa: F401
+from .entity_helpers import snapshot, state_of, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
@@ -27,7 +27,7 @@ async def test_seat_heater_starts_the_climate_then_sets_the_level(
     assert car.seat_heaters[0] == 3
     assert car.climate_on is True
     assert commands_sent(emulator) == ["auto_conditioning_start", "remote_seat_heater_request"]
-    assert hass.states.get("select.red_pearl_seat_heater_front_left").state == "high"
+    assert state_of(hass, "select.red_pearl_seat_heater_front_left").state == "high"
 
 
 async def test_each_seat_the_car_has(hass: HomeAssistant) -> None:
@@ -46,13 +46,13 @@ async def test_steering_wheel_heat_level(hass: HomeAssistant, emulator: Emulator
         hass, "select", "select_option", "select.red_pearl_steering_wheel_heater", option="low"
     )
     assert emulator.vehicle(M3).steering_wheel_heat_level == 1
-    assert hass.states.get("select.red_pearl_steering_wheel_heater").state == "low"
+    assert state_of(hass, "select.red_pearl_steering_wheel_heater").state == "low"
     # High is level 2 (Tesla's three levels; HA core tesla_fleet/select.py sends 2).
     await call(
         hass, "select", "select_option", "select.red_pearl_steering_wheel_heater", option="high"
     )
     assert emulator.vehicle(M3).steering_wheel_heat_level == 2
-    assert hass.states.get("select.red_pearl_steering_wheel_heater").state == "high"
+    assert state_of(hass, "select.red_pearl_steering_wheel_heater").state == "high"
 
 
 async def test_steering_wheel_read_back_as_3_is_high(
@@ -74,24 +74,24 @@ async def test_steering_wheel_read_back_as_3_is_high(
 async def test_climate_keeper_dog_mode(hass: HomeAssistant, emulator: Emulator) -> None:
     await call(hass, "select", "select_option", "select.red_pearl_climate_keeper", option="dog")
     assert emulator.vehicle(M3).climate_keeper_mode == "dog"
-    assert hass.states.get("select.red_pearl_climate_keeper").state == "dog"
-    assert hass.states.get("climate.red_pearl_cabin").attributes["preset_mode"] == "dog"
+    assert state_of(hass, "select.red_pearl_climate_keeper").state == "dog"
+    assert state_of(hass, "climate.red_pearl_cabin").attributes["preset_mode"] == "dog"
 
 
 SITE = 2252180000000001
 
 
 async def test_site_operation_mode(hass: HomeAssistant, emulator: Emulator) -> None:
-    assert hass.states.get("select.home_operation_mode").state == "self_consumption"
+    assert state_of(hass, "select.home_operation_mode").state == "self_consumption"
     await call(hass, "select", "select_option", "select.home_operation_mode", option="autonomous")
     assert emulator.site(SITE).default_real_mode == "autonomous"
-    assert hass.states.get("select.home_operation_mode").state == "autonomous"
+    assert state_of(hass, "select.home_operation_mode").state == "autonomous"
 
 
 async def test_site_grid_export_rule(hass: HomeAssistant, emulator: Emulator) -> None:
     await call(hass, "select", "select_option", "select.home_grid_export", option="battery_ok")
     assert emulator.site(SITE).customer_preferred_export_rule == "battery_ok"
-    assert hass.states.get("select.home_grid_export").state == "battery_ok"
+    assert state_of(hass, "select.home_grid_export").state == "battery_ok"
 
 
 async def test_select_entities_snapshot(

@@ -50,9 +50,13 @@ async def test_send_destination_by_coordinates_and_by_address(
     hass: HomeAssistant, emulator: Emulator
 ) -> None:
     await act(hass, "send_destination", gps={"latitude": 37.39, "longitude": -122.08})
-    assert emulator.vehicle(M3).destination["latitude"] == 37.39
+    destination = emulator.vehicle(M3).destination
+    assert destination is not None
+    assert destination["latitude"] == 37.39
     await act(hass, "send_destination", address="1 Tesla Road, Austin, TX")
-    assert emulator.vehicle(M3).destination["name"] == "1 Tesla Road, Austin, TX"
+    destination = emulator.vehicle(M3).destination
+    assert destination is not None
+    assert destination["name"] == "1 Tesla Road, Austin, TX"
 
 
 async def test_destination_needs_exactly_one_of_gps_or_address(

@@ -7,7 +7,7 @@ import time
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.components.switch.const import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     SERVICE_TURN_OFF,
@@ -24,7 +24,7 @@ from syrupy.assertion import SnapshotAssertion
 from fleet_emulator import Emulator
 
 from .common import setup_integration
-from .entity_helpers import MY, snapshot, summarise  # noqa: F401
+from .entity_helpers import MY, snapshot, state_of, summarise  # noqa: F401
 from .vehicle_helpers import M3, tick
 
 SITE = 2252180000000001
@@ -59,15 +59,15 @@ async def test_switch_changes_the_car_and_shows_at_once(
     hass: HomeAssistant, emulator: Emulator, entity_id: str, read: object
 ) -> None:
     await _setup(hass, emulator)
-    assert hass.states.get(entity_id).state == STATE_OFF
+    assert state_of(hass, entity_id).state == STATE_OFF
     # The confirming poll fails: what is shown comes from the command's success alone.
     emulator.faults.inject(f"*/vehicles/{M3}/vehicle_data", 503)
     await _switch(hass, entity_id, True)
     assert read(emulator.vehicle(M3)) is True  # type: ignore[operator]
-    assert hass.states.get(entity_id).state == STATE_ON
+    assert state_of(hass, entity_id).state == STATE_ON
     await _switch(hass, entity_id, False)
     assert not read(emulator.vehicle(M3))  # type: ignore[operator]
-    assert hass.states.get(entity_id).state == STATE_OFF
+    assert state_of(hass, entity_id).state == STATE_OFF
 
 
 async def test_charge_switch_starts_and_stops_a_session(
@@ -77,13 +77,13 @@ async def test_charge_switch_starts_and_stops_a_session(
     car.scheduled_charging_enabled = True  # plugged in, waiting for its schedule
     car.plug_in()
     await _setup(hass, emulator)
-    assert hass.states.get("switch.red_pearl_charge").state == STATE_OFF
+    assert state_of(hass, "switch.red_pearl_charge").state == STATE_OFF
     await _switch(hass, "switch.red_pearl_charge", True)
     assert emulator.vehicle(M3).charging is True
-    assert hass.states.get("switch.red_pearl_charge").state == STATE_ON
+    assert state_of(hass, "switch.red_pearl_charge").state == STATE_ON
     await _switch(hass, "switch.red_pearl_charge", False)
     assert emulator.vehicle(M3).charging is False
-    assert hass.states.get("switch.red_pearl_charge").state == STATE_OFF
+    assert state_of(hass, "switch.red_pearl_charge").state == STATE_OFF
 
 
 async def test_solar_export_automation_starts_charging(
@@ -109,7 +109,7 @@ async def test_solar_export_automation_starts_charging(
     await _setup(hass, emulator)
     grid = er.async_get(hass).async_get_entity_id("sensor", "tesla_fleet_direct", _grid_uid(hass))
     assert grid is not None
-    assert float(hass.states.get(grid).state) > -1
+    assert float(state_of(hass, grid).state) > -1
     assert await async_setup_component(
         hass,
         "automation",
@@ -127,9 +127,9 @@ async def test_solar_export_automation_starts_charging(
     assert emulator.vehicle(M3).charging is False
     site.percentage_charged = 100.0  # battery full: the surplus goes to the grid
     await tick(hass, freezer, 61)
-    assert float(hass.states.get(grid).state) < -1
+    assert float(state_of(hass, grid).state) < -1
     assert emulator.vehicle(M3).charging is True
-    assert hass.states.get("switch.red_pearl_charge").state == STATE_ON
+    assert state_of(hass, "switch.red_pearl_charge").state == STATE_ON
 
 
 def _grid_uid(hass: HomeAssistant) -> str:
@@ -168,18 +168,18 @@ async def test_the_confirming_refresh_agrees_with_the_shown_state(
     await _setup(hass, emulator)
     await _switch(hass, "switch.red_pearl_sentry_mode", True)
     await tick(hass, freezer, 11)  # the confirming refresh
-    assert hass.states.get("switch.red_pearl_sentry_mode").state == STATE_ON
+    assert state_of(hass, "switch.red_pearl_sentry_mode").state == STATE_ON
 
 
 async def test_site_storm_watch_and_grid_charging(hass: HomeAssistant, emulator: Emulator) -> None:
     await _setup(hass, emulator)
     await _switch(hass, "switch.home_storm_watch", True)
     assert emulator.site(SITE).storm_mode_enabled is True
-    assert hass.states.get("switch.home_storm_watch").state == STATE_ON
-    assert hass.states.get("switch.home_allow_charging_from_grid").state == STATE_ON
+    assert state_of(hass, "switch.home_storm_watch").state == STATE_ON
+    assert state_of(hass, "switch.home_allow_charging_from_grid").state == STATE_ON
     await _switch(hass, "switch.home_allow_charging_from_grid", False)
     assert emulator.site(SITE).disallow_charge_from_grid_with_solar_installed is True
-    assert hass.states.get("switch.home_allow_charging_from_grid").state == STATE_OFF
+    assert state_of(hass, "switch.home_allow_charging_from_grid").state == STATE_OFF
 
 
 async def test_without_energy_cmds_no_site_controls(
@@ -224,5 +224,5 @@ async def test_asleep_car_is_woken_by_the_switch_and_commanded(
         freezer.tick(timedelta(seconds=2))
     await task
     assert emulator.vehicle(M3).sentry_mode is True
-    assert hass.states.get("switch.red_pearl_sentry_mode").state == STATE_ON
+    assert state_of(hass, "switch.red_pearl_sentry_mode").state == STATE_ON
     assert sum(1 for e in emulator.ledger.entries if e.path.endswith("/wake_up")) == 1

@@ -12,13 +12,13 @@ from .control_helpers import (
     call,
     loaded,  # noqa: F401  (autouse set-up)
 )
-from .entity_helpers import snapshot, summarise  # noqa: F401
+from .entity_helpers import snapshot, state_of, summarise  # noqa: F401
 from .vehicle_helpers import M3
 
 
 async def test_install_schedules_the_update(hass: HomeAssistant, emulator: Emulator) -> None:
     entity = "update.red_pearl_software_update"
-    state = hass.states.get(entity)
+    state = state_of(hass, entity)
     assert state.state == "on"
     assert state.attributes["installed_version"] == "2025.20.6"
     assert state.attributes["latest_version"] == "2025.32.1"
@@ -27,14 +27,14 @@ async def test_install_schedules_the_update(hass: HomeAssistant, emulator: Emula
     assert car.software_update_status == "scheduled"
     assert car.software_update_at is not None
     # Scheduled, not yet installing: still offered, with no progress shown.
-    state = hass.states.get(entity)
+    state = state_of(hass, entity)
     assert (state.state, state.attributes["in_progress"]) == ("on", False)
 
 
 async def test_installing_shows_progress(hass: HomeAssistant, emulator: Emulator) -> None:
     emulator.vehicle(M3).software_update_status = "installing"
     await call(hass, "button", "press", "button.red_pearl_refresh_data")
-    state = hass.states.get("update.red_pearl_software_update")
+    state = state_of(hass, "update.red_pearl_software_update")
     assert state.attributes["in_progress"] is True
     assert state.attributes["update_percentage"] == 1
 
@@ -42,7 +42,7 @@ async def test_installing_shows_progress(hass: HomeAssistant, emulator: Emulator
 async def test_no_update_waiting(hass: HomeAssistant, emulator: Emulator) -> None:
     emulator.vehicle(M3).software_update_status = ""
     await call(hass, "button", "press", "button.red_pearl_refresh_data")
-    assert hass.states.get("update.red_pearl_software_update").state == "off"
+    assert state_of(hass, "update.red_pearl_software_update").state == "off"
 
 
 async def test_update_entities_snapshot(

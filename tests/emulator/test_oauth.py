@@ -180,7 +180,7 @@ async def test_pkce_client_needs_the_right_verifier(
         "code_challenge": CHALLENGE.decode(),
         "code_challenge_method": "S256",
     }
-    code = await get_code(emulator, http, **pkce)
+    code = await get_code(emulator, http, None, **pkce)
     status, body = await exchange(
         emulator,
         http,
@@ -190,7 +190,7 @@ async def test_pkce_client_needs_the_right_verifier(
         code_verifier="wrong-verifier-wrong-verifier-wrong-verifier-000",
     )
     assert (status, body["error"]) == (400, "invalid_auth_code")
-    code = await get_code(emulator, http, **pkce)
+    code = await get_code(emulator, http, None, **pkce)
     status, body = await exchange(
         emulator, http, code, client_id="tfd-pkce-client", client_secret="", code_verifier=VERIFIER
     )

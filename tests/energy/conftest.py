@@ -29,6 +29,7 @@ class FreshToken:
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
         self.issued: list[str] = []
+        self.issued_at = 0.0
 
     async def async_get_access_token(self) -> str:
         if not self.issued or self.emulator.clock.now() - self.issued_at > 3600:
@@ -94,9 +95,9 @@ def api(client: TeslaFleetClient) -> EnergySiteApi:
 
 
 @pytest.fixture
-def polling() -> AccountPolling:
+def polling(client: TeslaFleetClient) -> AccountPolling:
     """Account polling with a budget big enough for the preferred intervals."""
-    return AccountPolling(spent_usd=lambda: 0.0, budget_usd=1000.0, sites=1)
+    return AccountPolling(spent_usd=lambda: 0.0, budget_usd=1000.0, sites=1, gate=client.rate_limit)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 import json
@@ -30,7 +30,7 @@ LIVE_STATUS = "/api/1/energy_sites/*/live_status"
 
 
 async def _load(
-    hass: HomeAssistant, emulator: Emulator, scopes: Collection[str] | None = None
+    hass: HomeAssistant, emulator: Emulator, scopes: Sequence[str] | None = None
 ) -> tuple[MockConfigEntry, EnergySiteFleet]:
     """Set the owner's account up through the integration, against the emulator."""
     entry = await setup_integration(hass, emulator, scopes=scopes)
@@ -249,7 +249,7 @@ async def test_several_wall_connectors_get_numbered_devices(
     site.spec = replace(site.spec, wall_connectors=(*site.spec.wall_connectors, follower))
     entry, _ = await _load(hass, emulator)
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
-    names = sorted(d.name for d in devices if d.model == "Wall Connector")
+    names = sorted(d.name or "" for d in devices if d.model == "Wall Connector")
     assert names == ["Wall Connector 1", "Wall Connector 2"]
     assert hass.states.get("sensor.wall_connector_1_power") is not None
     assert hass.states.get("sensor.wall_connector_2_power") is not None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import itertools
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.core import Recorder
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -34,10 +36,12 @@ GRID_IMPORT = statistic_id(SITE_ID, "grid_import")
 SOLAR = statistic_id(SITE_ID, "solar")
 
 
-async def _hours(hass: HomeAssistant, stat_id: str) -> list[dict[str, float]]:
+async def _hours(hass: HomeAssistant, stat_id: str) -> list[dict[str, Any]]:
     start = dt_util.utcnow() - timedelta(days=BACKFILL_DAYS + 5)
     rows = await hass.async_add_executor_job(
-        statistics_during_period, hass, start, None, {stat_id}, "hour", None, {"sum", "state"}
+        partial(
+            statistics_during_period, hass, start, None, {stat_id}, "hour", None, {"sum", "state"}
+        )
     )
     return [dict(row) for row in rows.get(stat_id, [])]
 

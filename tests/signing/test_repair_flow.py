@@ -11,11 +11,16 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 
 from custom_components.tesla_fleet_direct.const import DOMAIN
-from custom_components.tesla_fleet_direct.repairs import PAIR_STEP, async_create_fix_flow
+from custom_components.tesla_fleet_direct.repairs import (
+    PAIR_STEP,
+    KeyPairingRepairFlow,
+    async_create_fix_flow,
+)
 from custom_components.tesla_fleet_direct.signing_repairs import (
     async_create_key_not_paired_issue,
     issue_id,
 )
+from tests.common import form_schema
 
 VIN = "7SAYGDEE0PA000002"
 TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "translations" / "en.json"
@@ -34,6 +39,7 @@ async def test_fix_flow_shows_qr_code_for_the_car(
     assert issue.data is not None
 
     flow = await async_create_fix_flow(hass, issue_id(VIN), dict(issue.data))
+    assert isinstance(flow, KeyPairingRepairFlow)
     flow.hass = hass
     flow.handler = DOMAIN
     flow.flow_id = "fix"
@@ -43,7 +49,7 @@ async def test_fix_flow_shows_qr_code_for_the_car(
     assert result["step_id"] == PAIR_STEP
     link = f"https://tesla.com/_ak/example.com?vin={VIN}"
     assert result["description_placeholders"] == {"url": link, "name": "Midnight"}
-    assert result["data_schema"].schema["qr_code"].config["data"] == link
+    assert form_schema(result).schema["qr_code"].config["data"] == link
 
     result = await flow.async_step_pair({})
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -12,7 +12,7 @@ import pytest
 
 from custom_components.tesla_fleet_direct.app_key import async_get_app_key
 from fleet_emulator import Emulator
-from tests.common import CLIENT_ID, setup_integration
+from tests.common import CLIENT_ID, placeholders, setup_integration
 
 MY = "7SAYGDEE0PA000002"
 
@@ -49,14 +49,14 @@ async def test_reconfigure_sets_up_signing_and_the_car_obeys(
         result["flow_id"], {"next_step_id": "signing_domain"}
     )
     assert result["step_id"] == "signing_domain"
-    assert result["description_placeholders"]["public_key"] == app_key.public_pem
+    assert placeholders(result)["public_key"] == app_key.public_pem
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"app_domain": "https://Tesla.Example.com"}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "signing_pair", result.get("errors")
     link = "https://tesla.com/_ak/tesla.example.com"
-    assert result["description_placeholders"]["url"] == link
+    assert placeholders(result)["url"] == link
     registered = emulator.partner_domains[(CLIENT_ID, "na")]
     assert registered == ("tesla.example.com", app_key.public_point.hex())
 
@@ -114,5 +114,5 @@ async def test_missing_hosted_key_is_reported_before_registration(
         result["flow_id"], {"app_domain": "tesla.example.com"}
     )
     assert result["errors"] == {"base": "key_not_served"}
-    assert result["description_placeholders"]["found"] == "HTTP 404"
+    assert placeholders(result)["found"] == "HTTP 404"
     assert not emulator.partner_domains

@@ -21,6 +21,7 @@ from custom_components.tesla_fleet_direct.signing_setup import (
     PartnerRegistrationError,
     SigningSetupFlowMixin,
 )
+from tests.common import form_schema, placeholders
 
 
 class _Flow(SigningSetupFlowMixin):
@@ -94,14 +95,14 @@ async def test_happy_path_shows_public_key_then_qr_then_finishes(
     result = await flow.async_step_signing_domain()
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "signing_domain"
-    assert result["description_placeholders"]["public_key"] == app_key.public_pem
+    assert placeholders(result)["public_key"] == app_key.public_pem
     assert "PRIVATE" not in str(result)
 
     result = await flow.async_step_signing_domain({"app_domain": "https://Tesla.Example.com/"})
     assert flow.registered == ["tesla.example.com"]
     assert result["step_id"] == "signing_pair"
-    assert result["description_placeholders"]["url"] == "https://tesla.com/_ak/tesla.example.com"
-    qr = result["data_schema"].schema["qr_code"]
+    assert placeholders(result)["url"] == "https://tesla.com/_ak/tesla.example.com"
+    qr = form_schema(result).schema["qr_code"]
     assert qr.config["data"] == "https://tesla.com/_ak/tesla.example.com"
 
     result = await flow.async_step_signing_pair({})
@@ -135,7 +136,7 @@ async def test_missing_or_wrong_hosted_key_says_what_was_found(
     flow = _flow(hass, url, register)
     result = await flow.async_step_signing_domain({"app_domain": "example.com"})
     assert result["errors"] == {"base": "key_not_served"}
-    assert result["description_placeholders"]["found"] == "HTTP 404"
+    assert placeholders(result)["found"] == "HTTP 404"
 
     other = ec.generate_private_key(ec.SECP256R1()).public_key()
     served["pem"] = other.public_bytes(
@@ -143,7 +144,7 @@ async def test_missing_or_wrong_hosted_key_says_what_was_found(
     ).decode()
     result = await flow.async_step_signing_domain({"app_domain": "example.com"})
     assert result["errors"] == {"base": "key_different"}
-    assert "BEGIN PUBLIC KEY" in result["description_placeholders"]["found"]
+    assert "BEGIN PUBLIC KEY" in placeholders(result)["found"]
     assert flow.registered == []
 
 
