@@ -7,9 +7,8 @@ appears later, so a new car needs no restart.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
@@ -17,9 +16,14 @@ from homeassistant.helpers.event import async_call_later
 from .const import DOMAIN, LOGGER
 from .vehicle_coordinator import TeslaVehicleCoordinator
 
+if TYPE_CHECKING:
+    # models imports this module (VehicleFleet is part of the runtime data).
+    from . import models
+
 NEW_VEHICLE_DELAY_S = 2.0
 
-type TeslaFleetDirectConfigEntry = ConfigEntry[Any]
+# The platforms import the entry type from here; it is the one defined in models.
+type TeslaFleetDirectConfigEntry = models.TeslaFleetDirectConfigEntry
 type VehicleListener = Callable[[TeslaVehicleCoordinator], None]
 type CoordinatorFactory = Callable[[Mapping[str, Any]], TeslaVehicleCoordinator]
 
@@ -28,7 +32,7 @@ class VehicleFleet:
     """The coordinators of one account's cars, by VIN."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry[Any], factory: CoordinatorFactory
+        self, hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry, factory: CoordinatorFactory
     ) -> None:
         """Start empty; `async_sync` fills it from the products list."""
         self.hass = hass

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 import re
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.components.recorder.statistics import async_list_statistic_ids
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
@@ -23,6 +22,10 @@ from .const import DOMAIN, LOGGER
 from .energy_coordinator import TeslaEnergySiteCoordinator, wall_connector_dins
 from .energy_statistics import EnergyStatisticsImporter, async_clear_energy_statistics
 from .polling import AccountPolling
+
+if TYPE_CHECKING:
+    # models imports this module (EnergySiteFleet is part of the runtime data).
+    from .models import TeslaFleetDirectConfigEntry
 
 ENERGY_READ_SCOPE = "energy_device_data"
 _SITE_SERIES = re.compile(rf"^{DOMAIN}:energy_site_(\d+)_")
@@ -36,7 +39,7 @@ class EnergySiteFleet:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: ConfigEntry[Any],
+        entry: TeslaFleetDirectConfigEntry,
         client: TeslaFleetClient,
         *,
         account_id: str,
@@ -172,7 +175,7 @@ class EnergySiteFleet:
 
 async def async_setup_energy_sites(
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: TeslaFleetDirectConfigEntry,
     client: TeslaFleetClient,
     *,
     sites: Iterable[EnergySiteSummary],
@@ -189,17 +192,19 @@ async def async_setup_energy_sites(
 
 @callback
 def async_listen_energy_sites(
-    hass: HomeAssistant, entry: ConfigEntry[Any], listener: SiteListener
+    hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry, listener: SiteListener
 ) -> None:
     """For a platform: `listener` for every site now and later, until the entry unloads."""
-    fleet: EnergySiteFleet | None = getattr(entry.runtime_data, "energy_sites", None)
+    fleet = entry.runtime_data.energy_sites
     if fleet is None:
         # Set-up created no site fleet (an entry set up before sites were wired in).
         return
     entry.async_on_unload(fleet.async_listen(listener))
 
 
-async def async_remove_energy_history(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def async_remove_energy_history(
+    hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry
+) -> None:
     """When an entry is removed: drop the imported energy statistics of its sites.
 
     The entry's sites are no longer known at removal, so the recorder's own list of this
@@ -211,7 +216,7 @@ async def async_remove_energy_history(hass: HomeAssistant, entry: ConfigEntry[An
         site_id
         for other in hass.config_entries.async_loaded_entries(DOMAIN)
         if other.entry_id != entry.entry_id
-        and (fleet := getattr(other.runtime_data, "energy_sites", None)) is not None
+        and (fleet := other.runtime_data.energy_sites) is not None
         for site_id in fleet.coordinators
     }
     listed = await async_list_statistic_ids(hass, statistic_type="sum")
