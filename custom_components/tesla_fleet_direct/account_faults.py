@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util.hass_dict import HassKey
@@ -28,6 +28,10 @@ from .api.errors import (
 )
 from .application_credentials import DEVELOPER_URL
 from .const import DOMAIN, LOGGER
+
+if TYPE_CHECKING:
+    # models imports this module through polling (the runtime data holds the polling).
+    from .models import TeslaFleetDirectConfigEntry
 
 # Refusals that last until the user acts are asked again this seldom: each refused request is
 # billed, and the issue tells the user what to do.
@@ -125,7 +129,9 @@ class AccountFaults:
             data=data,
         )
 
-    def access_refused(self, hass: HomeAssistant, entry: ConfigEntry[Any], now: float) -> bool:
+    def access_refused(
+        self, hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry, now: float
+    ) -> bool:
         """A poll met a 401 even with a fresh token; True once the user is asked to sign in."""
         if self.refused_since is None:
             self.refused_since = now
@@ -144,16 +150,16 @@ class AccountFaults:
             self._request_sign_in(hass, entry)
         return self.sign_in_requested
 
-    def sign_in_refused(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    def sign_in_refused(self, hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> None:
         """Tesla answered `login_required` to a request: it says the sign-in is gone."""
         if not self.sign_in_requested:
             self._request_sign_in(hass, entry)
 
-    def _request_sign_in(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    def _request_sign_in(self, hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> None:
         self.sign_in_requested = True
         entry.async_start_reauth(hass)
 
-    def access_accepted(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    def access_accepted(self, hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) -> None:
         """Tesla answered a request: the token is good, no sign-in is needed after all."""
         self.refused_since = None
         self.refused_polls = 0

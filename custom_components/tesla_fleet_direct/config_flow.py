@@ -10,15 +10,10 @@ import asyncio
 from collections.abc import Mapping
 import logging
 import time
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from aiohttp import ClientError
-from homeassistant.config_entries import (
-    SOURCE_REAUTH,
-    SOURCE_RECONFIGURE,
-    ConfigEntry,
-    ConfigFlowResult,
-)
+from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_RECONFIGURE, ConfigFlowResult
 from homeassistant.core import callback
 from homeassistant.exceptions import OAuth2TokenRequestError, OAuth2TokenRequestReauthError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -43,6 +38,10 @@ from .options_flow import TeslaFleetDirectOptionsFlow
 from .signing_setup import CONF_APP_DOMAIN, PartnerRegistrationError, SigningSetupFlowMixin
 from .streaming_setup import StreamingSetupFlowMixin
 from .token import CONF_TOKEN, token_claims, token_scopes
+
+if TYPE_CHECKING:
+    # Only for types: the flow does not load the runtime modules.
+    from .models import TeslaFleetDirectConfigEntry
 
 CONF_SCOPES = "scopes"
 CONF_ACCOUNT_REGION = "account_region"
@@ -104,7 +103,9 @@ class TeslaFleetDirectConfigFlow(
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> TeslaFleetDirectOptionsFlow:
+    def async_get_options_flow(
+        config_entry: TeslaFleetDirectConfigEntry,
+    ) -> TeslaFleetDirectOptionsFlow:
         """Polling intervals and the API budget."""
         return TeslaFleetDirectOptionsFlow()
 
@@ -341,7 +342,7 @@ class TeslaFleetDirectConfigFlow(
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _entry(self) -> ConfigEntry[Any]:
+    def _entry(self) -> TeslaFleetDirectConfigEntry:
         if self.source == SOURCE_REAUTH:
             return self._get_reauth_entry()
         return self._get_reconfigure_entry()

@@ -20,10 +20,9 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientError
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (
     OAuth2TokenRequestError,
@@ -37,6 +36,10 @@ import jwt
 from .api.errors import InvalidTokenError, LoginRequiredError, ServerError
 from .api.transport import parse_retry_after
 from .const import LOGGER
+
+if TYPE_CHECKING:
+    # models imports this module (the token manager is part of the runtime data).
+    from .models import TeslaFleetDirectConfigEntry
 
 CONF_TOKEN = "token"
 # Refresh this long before Tesla's expiry, so a request never leaves with a dying token.
@@ -135,7 +138,7 @@ class TeslaTokenManager:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: ConfigEntry[Any],
+        entry: TeslaFleetDirectConfigEntry,
         implementation: AbstractOAuth2Implementation,
     ) -> None:
         """Tokens live in the entry's data; this object only guards their refresh."""
