@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
@@ -69,7 +70,7 @@ def entity_id_for(hass: HomeAssistant, domain: str, unique_suffix: str, vin: str
     raise AssertionError(f"no {domain} entity {unique_suffix} for {vin}")
 
 
-def summarise(hass: HomeAssistant, entry: MockConfigEntry, vin: str) -> dict[str, Any]:
+def summarise(hass: HomeAssistant, entry: ConfigEntry[Any], vin: str) -> dict[str, Any]:
     """Registry facts and state attributes of one car's entities (values change, these don't)."""
     registry = er.async_get(hass)
     summary: dict[str, Any] = {}

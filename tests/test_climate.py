@@ -70,5 +70,5 @@ async def test_climate_entities_snapshot(
 ) -> None:
     """Registry facts and attributes of the car's climate entities (names, icons, features)."""
     (entry,) = hass.config_entries.async_entries(DOMAIN)
-    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    summary = summarise(hass, entry, M3)
     assert {k: v for k, v in summary.items() if k.startswith("climate.")} == snapshot

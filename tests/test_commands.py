@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import time
 from typing import Any
@@ -58,7 +58,7 @@ async def loaded_domain(hass: HomeAssistant, emulator: Emulator) -> None:
 
 
 @pytest.fixture
-def virtual_sleep(freezer: FrozenDateTimeFactory):  # type: ignore[no-untyped-def]
+def virtual_sleep(freezer: FrozenDateTimeFactory) -> Callable[[float], Awaitable[None]]:
     """The client's waits between wake polls move the virtual clock instead of real time."""
 
     async def sleep(seconds: float) -> None:
@@ -69,7 +69,9 @@ def virtual_sleep(freezer: FrozenDateTimeFactory):  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-async def client(hass: HomeAssistant, emulator: Emulator, virtual_sleep) -> TeslaFleetClient:  # type: ignore[no-untyped-def]
+async def client(
+    hass: HomeAssistant, emulator: Emulator, virtual_sleep: Callable[[float], Awaitable[None]]
+) -> TeslaFleetClient:
     return TeslaFleetClient(
         async_get_clientsession(hass),
         MintedTokens(emulator, ALL_SCOPES),

@@ -73,7 +73,7 @@ async def test_cover_entities_snapshot(
 ) -> None:
     """Registry facts and attributes of the car's cover entities (names, icons, features)."""
     (entry,) = hass.config_entries.async_entries(DOMAIN)
-    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    summary = summarise(hass, entry, M3)
     assert {k: v for k, v in summary.items() if k.startswith("cover.")} == snapshot
 
 

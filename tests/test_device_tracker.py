@@ -16,6 +16,7 @@ from .entity_helpers import (
     entity_id_for,
     setup_platform,
     snapshot,  # noqa: F401
+    state_of,
     summarise,
 )
 
@@ -52,7 +53,7 @@ async def test_route_tracker_shows_the_destination_only_while_navigating(
     """Idle, newer firmware reports the car's own position as the route's: no destination."""
     entry = await setup_platform(hass, emulator, Platform.DEVICE_TRACKER)
     route = entity_id_for(hass, "device_tracker", "route")
-    assert hass.states.get(route).state == "unknown"  # type: ignore[union-attr]
+    assert state_of(hass, route).state == "unknown"
     emulator.vehicle(M3).start_drive((37.3947, -122.1503), until=emulator.clock.now() + 3600)
     await entry.runtime_data.vehicles.coordinators[M3].async_refresh()
     await hass.async_block_till_done()

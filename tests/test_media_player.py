@@ -47,5 +47,5 @@ async def test_media_player_entities_snapshot(
 ) -> None:
     """Registry facts and attributes of the car's media_player entities (names, icons, features)."""
     (entry,) = hass.config_entries.async_entries(DOMAIN)
-    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    summary = summarise(hass, entry, M3)
     assert {k: v for k, v in summary.items() if k.startswith("media_player.")} == snapshot

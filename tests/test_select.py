@@ -100,5 +100,5 @@ async def test_select_entities_snapshot(
 ) -> None:
     """Registry facts and attributes of the car's select entities (names, icons, features)."""
     (entry,) = hass.config_entries.async_entries(DOMAIN)
-    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    summary = summarise(hass, entry, M3)
     assert {k: v for k, v in summary.items() if k.startswith("select.")} == snapshot

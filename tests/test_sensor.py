@@ -38,6 +38,7 @@ from .entity_helpers import (
     only_platforms,
     setup_platform,
     snapshot,  # noqa: F401
+    state_of,
     summarise,
 )
 from .model_fleet import MODEL_3, MODEL_S_2015, SCENARIO, model_variant
@@ -84,8 +85,9 @@ async def test_vehicle_sensors_snapshot_and_values(
     # The charging car shows when it will be full, as a timestamp in the future.
     full = hass.states.get(entity_id_for(hass, "sensor", "time_to_full_charge", MY))
     assert full is not None
-    assert dt_util.parse_datetime(full.state) is not None
-    assert dt_util.parse_datetime(full.state) > dt_util.utcnow()  # type: ignore[operator]
+    full_at = dt_util.parse_datetime(full.state)
+    assert full_at is not None
+    assert full_at > dt_util.utcnow()
 
 
 async def test_niche_sensors_are_disabled_by_default(
@@ -124,7 +126,7 @@ async def test_battery_level_follows_a_charging_car(
         assert state is not None
         floor = max((level for t, level in history if t <= now - 61), default=0.0)
         assert float(state.state) >= int(floor)
-    assert float(hass.states.get(battery).state) > history[0][1]  # type: ignore[union-attr]
+    assert float(state_of(hass, battery).state) > history[0][1]
 
 
 async def test_sleeping_car_shows_restored_values_after_restart(
@@ -212,7 +214,7 @@ async def test_cost_meter_counts_what_tesla_bills(
     assert float(cost.state) == pytest.approx(emulator.ledger.cost(), abs=0.01)
     assert cost.attributes["unit_of_measurement"] == "USD"
     lifted = by_key["rate_limit_lifted"]
-    assert hass.states.get(lifted).state == STATE_UNKNOWN  # type: ignore[union-attr]
+    assert state_of(hass, lifted).state == STATE_UNKNOWN
 
     emulator.faults.inject("/api/1/vehicles/*", 429, retry_after=600)
     await _tick(hass, freezer, 301)

@@ -202,7 +202,7 @@ async def test_switch_entities_snapshot(
     """Registry facts and attributes of the car's switches (names, icons)."""
     await _setup(hass, emulator)
     (entry,) = hass.config_entries.async_entries("tesla_fleet_direct")
-    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    summary = summarise(hass, entry, M3)
     assert {k: v for k, v in summary.items() if k.startswith("switch.")} == snapshot
 
 

@@ -51,5 +51,5 @@ async def test_update_entities_snapshot(
 ) -> None:
     """Registry facts and attributes of the car's update entities (names, icons, features)."""
     (entry,) = hass.config_entries.async_entries(DOMAIN)
-    summary = summarise(hass, entry, M3)  # type: ignore[arg-type]
+    summary = summarise(hass, entry, M3)
     assert {k: v for k, v in summary.items() if k.startswith("update.")} == snapshot
