@@ -8,7 +8,8 @@ import statistics
 import pytest
 
 from custom_components.tesla_fleet_direct.api.accounting import request_cost_usd
-from custom_components.tesla_fleet_direct.polling import AccountPolling, RateLimitGate
+from custom_components.tesla_fleet_direct.api.rate_limit import RateLimitGate
+from custom_components.tesla_fleet_direct.polling import AccountPolling
 from custom_components.tesla_fleet_direct.schedule.budget import (
     COMMAND_RESERVE,
     EXPECTED_CHARGING_SHARE,

@@ -93,6 +93,7 @@ async def make_rig(
         intervals=intervals or PollingIntervals(),
         budget_usd=budget_usd,
         vehicles=1,
+        gate=client.rate_limit,
     )
     coordinator = TeslaVehicleCoordinator(
         hass,

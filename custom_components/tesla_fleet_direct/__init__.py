@@ -115,7 +115,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
             data={**entry.data, CONF_REGION: moved, CONF_BASE_URL: endpoints.base_url(moved)},
         )
         region = moved
-    polling = account_polling(entry.options, meter, products)
+    polling = account_polling(entry.options, meter, products, client.rate_limit)
     vehicles = async_setup_vehicles(
         hass,
         entry,

@@ -2,8 +2,8 @@
 
 Sites never sleep, so there is no state check; which read is due when is `schedule.site`'s.
 Tesla does not bill energy requests, so the intervals are the user's (options;
-`AccountPolling.plan()` hands them through unchanged, however the budget stands); a 429 still
-closes the account's gate and is waited out.
+`AccountPolling.plan()` hands them through unchanged, however the budget stands); after a 429
+the client holds every request of the account back until Tesla's wait is over.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api.energy import EnergySiteApi
 from .api.energy_data import LiveStatus, SiteInfo
-from .api.errors import RateLimitedError, TeslaFleetError
+from .api.errors import TeslaFleetError
 from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
 from .schedule import site as schedule
@@ -158,9 +158,6 @@ class TeslaEnergySiteCoordinator(TeslaPollingCoordinator[EnergySiteData]):
         return data
 
     async def _fetch(self) -> EnergySiteData:
-        if (wait := self.polling.gate.remaining()) > 0:
-            # Another coordinator of this account was told to wait; do not ask Tesla before then.
-            raise self.failures.waiting(wait)
         plan = self.polling.plan()
         self.update_interval = timedelta(seconds=schedule.poll_interval(plan))
         try:
@@ -169,8 +166,6 @@ class TeslaEnergySiteCoordinator(TeslaPollingCoordinator[EnergySiteData]):
             if info is None or schedule.site_info_due(self.schedule, plan, time.time()):
                 info = await self.api.site_info()
                 self.schedule = schedule.after_site_info(self.schedule, time.time())
-        except RateLimitedError as err:
-            raise self.failures.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:
             raise self.failures.failed(err) from err
         self.last_success_at = time.time()

@@ -22,6 +22,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from .api import TeslaFleetClient
 from .api.errors import TeslaFleetError
 from .api.models import Products
+from .api.rate_limit import RateLimitGate
 from .const import DOMAIN, LOGGER
 from .cost_meter import CostMeter
 from .devices import VehicleFleet
@@ -62,10 +63,11 @@ def vehicle_device_info(vin: str, product: Mapping[str, Any]) -> DeviceInfo:
 
 
 def account_polling(
-    options: Mapping[str, Any], meter: CostMeter, products: Products
+    options: Mapping[str, Any], meter: CostMeter, products: Products, gate: RateLimitGate
 ) -> AccountPolling:
-    """The account's budget and rate-limit state from the entry's options."""
+    """The account's budget from the entry's options, and its client's rate-limit gate."""
     return AccountPolling(
+        gate=gate,
         spent_usd=meter.month_cost_usd,
         intervals=intervals_from_options(options),
         budget_usd=budget_from_options(options),

@@ -42,12 +42,10 @@ from .api.errors import (
     TeslaConnectionError,
     TeslaFleetError,
 )
+from .api.rate_limit import DEFAULT_RETRY_AFTER
 from .const import DOMAIN, LOGGER
-from .polling import RateLimitGate
 from .token import RefreshTokenRejectedError, TokenEndpointUnavailableError
 
-# Tesla sometimes answers 429 without a readable Retry-After; wait a full minute then.
-DEFAULT_RETRY_AFTER = 60.0
 # The exception message of each refusal the user must act on (its repair issue has the steps).
 USER_ACTION_MESSAGES: Final = {
     ISSUE_PAYMENT_REQUIRED: "poll_payment_required",
@@ -79,12 +77,6 @@ class FailureMessages:
             translation_placeholders={"seconds": str(math.ceil(wait))},
             retry_after=math.ceil(wait) + 1,
         )
-
-    def blocked_by(self, err: RateLimitedError, gate: RateLimitGate) -> UpdateFailed:
-        """A 429: the whole account waits for Tesla's Retry-After."""
-        wait = err.retry_after if err.retry_after is not None else DEFAULT_RETRY_AFTER
-        gate.block(wait)
-        return self.rate_limited_for(wait)
 
 
 VEHICLE_FAILURES = FailureMessages(
@@ -133,20 +125,10 @@ class PollFailures:
         faults.access_accepted(self._hass, self._entry)
         faults.release(self._hass, self._holder)
 
-    def waiting(self, wait: float) -> UpdateFailed:
-        """The account's rate-limit gate is closed: no request, nothing to warn about."""
-        LOGGER.debug("%s waits %.0f s for Tesla's rate limit", self.messages.product, wait)
-        return self.messages.rate_limited_for(wait)
-
-    def blocked_by(self, err: RateLimitedError, gate: RateLimitGate) -> UpdateFailed:
-        """A 429: the whole account waits for Tesla's Retry-After."""
-        if isinstance(err, RateLimitWaitError) and err.retry_after is not None:
-            # Not sent: another request of the account met the 429 (and was logged).
-            return self.waiting(err.retry_after)
-        return self._logged(self.messages.blocked_by(err, gate), err)
-
     def failed(self, err: TeslaFleetError) -> UpdateFailed | ConfigEntryAuthFailed:
-        """Any other Fleet API failure."""
+        """Any Fleet API failure of a poll."""
+        if isinstance(err, RateLimitedError):
+            return self._rate_limited(err)
         if isinstance(err, RefreshTokenRejectedError):
             # The grant is lost: the token manager logged it and started reauth; polling
             # stops until the user signs in (the refresh token is never sent again).
@@ -156,6 +138,19 @@ class PollFailures:
                 translation_domain=DOMAIN, translation_key=self.messages.auth_failed
             )
         return self._logged(self._update_failed(err), err)
+
+    def _rate_limited(self, err: RateLimitedError) -> UpdateFailed:
+        """Tesla asked the account to wait: the poll is retried once the wait is over.
+
+        The client's transport holds every request of the account back until then.
+        """
+        wait = err.retry_after if err.retry_after is not None else DEFAULT_RETRY_AFTER
+        failure = self.messages.rate_limited_for(wait)
+        if isinstance(err, RateLimitWaitError):
+            # Not sent: another request of the account met the 429 (and was logged).
+            LOGGER.debug("%s waits %.0f s for Tesla's rate limit", self.messages.product, wait)
+            return failure
+        return self._logged(failure, err)
 
     def _update_failed(self, err: TeslaFleetError) -> UpdateFailed:
         messages = self.messages

@@ -23,7 +23,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api.car_state import SOURCE_COMMAND, SOURCE_POLL, CarState
-from .api.errors import NotFoundError, RateLimitedError, TeslaFleetError, VehicleUnavailableError
+from .api.errors import NotFoundError, TeslaFleetError, VehicleUnavailableError
 from .api.vehicle import VehicleApi
 from .api.vehicle_data import ChargingState
 from .const import DOMAIN, LOGGER
@@ -258,15 +258,11 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
             # Tesla refuses even the state check without vehicle_device_data: nothing to poll.
             self.update_interval = None
             return self._keep(self.data, self._initial_state, Activity.ASLEEP)
-        if (wait := self.polling.gate.remaining()) > 0:
-            raise self.failures.waiting(wait)
         previous: VehicleSnapshot | None = self.data
         check = schedule.state_check_needed(self.schedule, time.time())
         if check:
             try:
                 state = await self.reader.state()
-            except RateLimitedError as err:
-                raise self.failures.blocked_by(err, self.polling.gate) from err
             except TeslaFleetError as err:
                 raise self._failed(err) from err
         else:
@@ -294,8 +290,6 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
             self.schedule = schedule.after_fell_asleep(self.schedule, plan=plan, now=now)
             self._follow_schedule()
             return self._keep(previous, "asleep", Activity.ASLEEP)
-        except RateLimitedError as err:
-            raise self.failures.blocked_by(err, self.polling.gate) from err
         except TeslaFleetError as err:
             raise self._failed(err) from err
         self.last_success_at = now
