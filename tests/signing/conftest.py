@@ -84,7 +84,7 @@ async def server(socket_enabled: None, clock: FakeClock) -> AsyncIterator[Signin
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]  # the port the system picked for port 0
     yield SigningServer(f"http://127.0.0.1:{port}", car)
     await runner.cleanup()
 

@@ -78,7 +78,7 @@ async def key_host(socket_enabled: None) -> AsyncIterator[tuple[str, dict[str, w
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]  # the port the system picked for port 0
     yield f"http://127.0.0.1:{port}{WELL_KNOWN_PATH}", answer
     await runner.cleanup()
 
