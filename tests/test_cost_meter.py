@@ -11,21 +11,27 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.tesla_fleet_direct.api.accounting import RequestClassifier, RequestRecord
+from custom_components.tesla_fleet_direct.api.accounting import (
+    Category,
+    RequestClassifier,
+    RequestRecord,
+)
 from custom_components.tesla_fleet_direct.cost_meter import CostMeter
 from fleet_emulator import Emulator
 
 from .entity_helpers import setup_platform
 
 
-def _record(category: str, status: int | None = 200, if_billed: str | None = None) -> RequestRecord:
+def _record(
+    category: Category, status: int | None = 200, if_billed: Category | None = None
+) -> RequestRecord:
     return RequestRecord(
-        category=category,  # type: ignore[arg-type]
+        category=category,
         method="GET",
         path="/api/1/x",
         status=status,
         duration=0.01,
-        category_if_billed=(if_billed or category),  # type: ignore[arg-type]
+        category_if_billed=(if_billed or category),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 import time
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from fleet_emulator import Emulator
+from fleet_emulator.vehicle import Vehicle
 
 from .common import setup_integration
 from .entity_helpers import MY, snapshot, state_of, summarise  # noqa: F401
@@ -30,8 +32,10 @@ from .vehicle_helpers import M3, tick
 SITE = 2252180000000001
 
 
-async def _setup(hass: HomeAssistant, emulator: Emulator, **kwargs: object) -> None:
-    await setup_integration(hass, emulator, **kwargs)  # type: ignore[arg-type]
+async def _setup(
+    hass: HomeAssistant, emulator: Emulator, scopes: Sequence[str] | None = None
+) -> None:
+    await setup_integration(hass, emulator, scopes=scopes)
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
@@ -56,17 +60,17 @@ async def _switch(hass: HomeAssistant, entity_id: str, on: bool) -> None:
     ],
 )
 async def test_switch_changes_the_car_and_shows_at_once(
-    hass: HomeAssistant, emulator: Emulator, entity_id: str, read: object
+    hass: HomeAssistant, emulator: Emulator, entity_id: str, read: Callable[[Vehicle], object]
 ) -> None:
     await _setup(hass, emulator)
     assert state_of(hass, entity_id).state == STATE_OFF
     # The confirming poll fails: what is shown comes from the command's success alone.
     emulator.faults.inject(f"*/vehicles/{M3}/vehicle_data", 503)
     await _switch(hass, entity_id, True)
-    assert read(emulator.vehicle(M3)) is True  # type: ignore[operator]
+    assert read(emulator.vehicle(M3)) is True
     assert state_of(hass, entity_id).state == STATE_ON
     await _switch(hass, entity_id, False)
-    assert not read(emulator.vehicle(M3))  # type: ignore[operator]
+    assert not read(emulator.vehicle(M3))
     assert state_of(hass, entity_id).state == STATE_OFF
 
 
