@@ -11,9 +11,8 @@ import asyncio
 from collections.abc import Mapping
 from datetime import timedelta
 import time
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -26,12 +25,16 @@ from .api.rate_limit import RateLimitGate
 from .const import DOMAIN, LOGGER
 from .cost_meter import CostMeter
 from .devices import VehicleFleet
-from .energy_sites import ENERGY_READ_SCOPE, EnergySiteFleet
+from .energy_sites import ENERGY_READ_SCOPE
 from .options_flow import budget_from_options, intervals_from_options
 from .polling import AccountPolling
 from .schedule.budget import Plan
 from .vehicle_coordinator import ClientVehicleReader, TeslaVehicleCoordinator
 from .vehicle_states import AccountVehicleStates
+
+if TYPE_CHECKING:
+    # models imports the modules this one builds the runtime data from.
+    from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 
 # How often the products list is read to notice cars and energy sites that joined or left the
 # account (4 data requests a day).
@@ -78,7 +81,7 @@ def account_polling(
 
 def async_setup_vehicles(
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: TeslaFleetDirectConfigEntry,
     client: TeslaFleetClient,
     *,
     account_id: str,
@@ -118,14 +121,15 @@ def async_setup_vehicles(
             except TeslaFleetError as err:
                 LOGGER.debug("Products list not read: %s", err)
                 return
-            data = getattr(entry, "runtime_data", None)
-            if data is None or getattr(data, "vehicles", None) is not fleet:
+            # Home Assistant deletes runtime_data when the entry unloads.
+            data: TeslaFleetDirectData | None = getattr(entry, "runtime_data", None)
+            if data is None or data.vehicles is not fleet:
                 # The entry was unloaded (or reloaded) while the list was read: not ours to sync.
                 return
             fleet.async_sync(v.raw for v in current.vehicles)
             polling.vehicles = len(fleet.coordinators)
             # Sites join and leave like cars (only read at all with the energy scope).
-            sites: EnergySiteFleet | None = getattr(data, "energy_sites", None)
+            sites = data.energy_sites
             if sites is not None and ENERGY_READ_SCOPE in scopes:
                 await sites.async_sync(current.energy_sites)
             # Diagnostics name (and scrub) what the account has now, not what it had at start.
@@ -152,7 +156,7 @@ def async_setup_vehicles(
 
 
 def async_update_budget_issue(
-    hass: HomeAssistant, entry: ConfigEntry[Any], polling: AccountPolling
+    hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry, polling: AccountPolling
 ) -> Plan:
     """File or clear the repair issue that explains a budget-throttled polling."""
     current = polling.plan()
@@ -183,7 +187,7 @@ def async_update_budget_issue(
 
 
 def async_track_budget(
-    hass: HomeAssistant, entry: ConfigEntry[Any], polling: AccountPolling
+    hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry, polling: AccountPolling
 ) -> None:
     """Keep the budget repair issue current (at set-up and every half hour)."""
     async_update_budget_issue(hass, entry, polling)

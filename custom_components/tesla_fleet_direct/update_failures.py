@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 import math
 import time
-from typing import Any, Final, override
+from typing import TYPE_CHECKING, Any, Final, override
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.event import async_call_later
@@ -45,6 +44,10 @@ from .api.errors import (
 from .api.rate_limit import DEFAULT_RETRY_AFTER
 from .const import DOMAIN, LOGGER
 from .token import RefreshTokenRejectedError, TokenEndpointUnavailableError
+
+if TYPE_CHECKING:
+    # models imports this module through the coordinators (part of the runtime data).
+    from .models import TeslaFleetDirectConfigEntry
 
 # The exception message of each refusal the user must act on (its repair issue has the steps).
 USER_ACTION_MESSAGES: Final = {
@@ -103,7 +106,7 @@ class PollFailures:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: ConfigEntry[Any],
+        entry: TeslaFleetDirectConfigEntry,
         messages: FailureMessages,
         *,
         holder: str,
