@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 import re
-from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
@@ -16,6 +14,7 @@ from .api.models import VehicleSummary
 from .command_errors import CarIdentity
 from .command_runner import ONLINE_TRUST_S, VehicleCommander
 from .const import DOMAIN
+from .devices import TeslaFleetDirectConfigEntry
 from .vehicle_coordinator import TeslaVehicleCoordinator
 
 # Keyed by (entry id, VIN): a car shared by an owner and a driver account has one device per
@@ -27,7 +26,7 @@ VIN_PATTERN = re.compile(r"(?=.*[A-Z])[A-HJ-NPR-Z0-9]{17}")
 
 @callback
 def async_vehicle_commander(
-    hass: HomeAssistant, entry: ConfigEntry[Any], coordinator: TeslaVehicleCoordinator
+    hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry, coordinator: TeslaVehicleCoordinator
 ) -> VehicleCommander:
     """The car's one commander (created with the first control that needs it)."""
     commanders = hass.data.setdefault(COMMANDERS, {})

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 import time
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -22,7 +21,7 @@ from .api.energy_data import SiteInfo
 from .api.models import CommandResult
 from .command_registry import async_vehicle_commander
 from .command_runner import VehicleCall, VehicleCommander, async_run_site_command
-from .devices import async_listen_vehicles
+from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_sites import async_listen_energy_sites
 from .entity import TeslaEnergySiteEntity, TeslaVehicleEntity
@@ -88,7 +87,7 @@ class VehicleControlEntity(TeslaVehicleEntity):
 @callback
 def async_add_vehicle_controls[D: VehicleControlDescription](
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: TeslaFleetDirectConfigEntry,
     descriptions: Iterable[D],
     factory: Callable[[TeslaVehicleCoordinator, D, VehicleCommander], Entity],
     async_add_entities: AddConfigEntryEntitiesCallback,
@@ -212,7 +211,7 @@ class EnergyControlEntity(TeslaEnergySiteEntity):
 @callback
 def async_add_energy_controls[D: EnergyControlDescription](
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: TeslaFleetDirectConfigEntry,
     descriptions: Iterable[D],
     factory: Callable[[TeslaEnergySiteCoordinator, D], Entity],
     async_add_entities: AddConfigEntryEntitiesCallback,
