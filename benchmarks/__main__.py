@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(targets(records)))
     print(f"\nwall time {time.monotonic() - began:.0f} s")
     if args.json:
+        # A whole run's figures must not be lost to a folder that does not exist yet.
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
     return code
