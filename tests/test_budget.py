@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 import statistics
 
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.tesla_fleet_direct.api.accounting import request_cost_usd
+from custom_components.tesla_fleet_direct.api.accounting import RequestRecord, request_cost_usd
 from custom_components.tesla_fleet_direct.api.rate_limit import RateLimitGate
+from custom_components.tesla_fleet_direct.cost_meter import CostMeter
 from custom_components.tesla_fleet_direct.polling import AccountPolling
 from custom_components.tesla_fleet_direct.schedule.budget import (
     COMMAND_RESERVE,
@@ -32,14 +35,18 @@ def _simulate_month(
     vehicles: int,
     active_hours_per_day: float,
     intervals: PollingIntervals = DEFAULTS,
+    streamed_usd: float = 0.0,
+    stream_planned: bool = True,
 ) -> tuple[float, list[float]]:
     """Spend a month polling as the planner says; returns (spent USD, charging intervals used).
 
     Every car drives (the first third) and charges (the rest) `active_hours_per_day` each
     evening and then sits idle for the idle window (energy sites poll all day, for nothing).
-    The planner is asked again every simulated 10 minutes.
+    Streamed signals cost `streamed_usd` over the month, at an even pace, told to the planner
+    unless not `stream_planned`. The planner is asked again every simulated 10 minutes.
     """
     spent_requests = 0.0
+    signals_usd = 0.0
     now = START
     _, end = month_bounds(START)
     step = timedelta(minutes=10)
@@ -48,9 +55,10 @@ def _simulate_month(
         current = plan(
             now=now,
             budget_usd=budget_usd,
-            spent_usd=spent_requests / 500,
+            spent_usd=spent_requests / 500 + signals_usd,
             vehicles=vehicles,
             intervals=intervals,
+            streaming_month_usd=streamed_usd if stream_planned else 0.0,
         )
         hour = now.hour + now.minute / 60
         seconds = step.total_seconds()
@@ -62,8 +70,9 @@ def _simulate_month(
                 active_intervals.append(current.charging)
             elif 18 + active_hours_per_day <= hour < 18 + active_hours_per_day + 0.25:
                 spent_requests += vehicles * seconds / current.idle
+        signals_usd += streamed_usd * seconds / (end - START).total_seconds()
         now += step
-    return spent_requests / 500, active_intervals
+    return spent_requests / 500 + signals_usd, active_intervals
 
 
 def test_default_install_never_exceeds_tesla_credit_even_for_busy_cars() -> None:
@@ -316,3 +325,75 @@ def test_account_polling_reads_spend_from_the_meter() -> None:
     assert not polling.plan().throttled
     spent[0] = 8.9
     assert polling.plan().throttled
+
+
+async def test_signals_streamed_stretch_the_residual_polling(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """The budget reads the meter's month, signals included: once the cars' streams have spent
+    most of the credit, the polling that is left stretches to fit the rest, and a stream that
+    spent it all pauses polling until the month rolls over."""
+    freezer.move_to("2026-11-10 12:00:00+00:00")
+    meter = CostMeter(hass, "entry")
+    polling = AccountPolling(spent_usd=meter.month_cost_usd, vehicles=1)
+    for _ in range(50):
+        meter.record(RequestRecord("data", "GET", "/api/1/x", 200, 0.01, "data"))
+    before = polling.plan()
+    assert not before.throttled
+
+    meter.record_signals("VIN1", 600_000)  # $4
+    meter.record_signals("VIN2", 450_000)  # $3
+    assert polling.spent_usd() == pytest.approx(7.1)
+    stretched = polling.plan()
+    assert stretched.throttled
+    assert stretched.active > before.active
+    assert stretched.charging > before.charging
+    # What is left of the month, polled at the stretched intervals, still fits the credit.
+    now = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    month = _projected_usd(
+        stretched, now=now, spent_usd=polling.spent_usd(), vehicles=1, billed=False
+    )
+    assert month <= 10.0 * (1 - COMMAND_RESERVE) + 1e-6
+
+    meter.record_signals("VIN1", 300_000)  # $2 more: $9.10, the command reserve is reached
+    assert polling.plan().paused
+
+
+def test_expected_stream_is_kept_back_for_the_rest_of_the_month() -> None:
+    """Busy cars that also stream $6 of signals a month: planned together, polling leaves room
+    for the signals still to come and the month fits the credit; had the planner not known of
+    the stream, polling would have spent early what the signals then pushed past it."""
+    spent, active = _simulate_month(
+        budget_usd=10.0, vehicles=2, active_hours_per_day=6, streamed_usd=6.0
+    )
+    assert spent <= 10.0 * (1 - COMMAND_RESERVE) + 0.01
+    _, without_stream = _simulate_month(budget_usd=10.0, vehicles=2, active_hours_per_day=6)
+    assert statistics.median(active) > statistics.median(without_stream)
+    unplanned, _ = _simulate_month(
+        budget_usd=10.0, vehicles=2, active_hours_per_day=6, streamed_usd=6.0, stream_planned=False
+    )
+    assert unplanned > 10.0
+
+
+def test_expected_stream_counts_in_the_budget_needed() -> None:
+    """The budget the preferred intervals need includes what the stream is expected to cost,
+    and a stream expected to cost more than the credit leaves polling paused from the start."""
+    alone = plan(now=START, budget_usd=10.0, spent_usd=0.0, vehicles=1, intervals=DEFAULTS)
+    streaming = plan(
+        now=START,
+        budget_usd=10.0,
+        spent_usd=0.0,
+        vehicles=1,
+        intervals=DEFAULTS,
+        streaming_month_usd=3.0,
+    )
+    assert streaming.budget_needed_usd == pytest.approx(
+        alone.budget_needed_usd + 3.0 / (1 - COMMAND_RESERVE), abs=0.011
+    )
+    expensive = AccountPolling(
+        spent_usd=lambda: 0.0,
+        vehicles=1,
+        clock=START.timestamp,
+        streaming_month_usd=lambda: 9.5,
+    )
+    assert expensive.plan().paused

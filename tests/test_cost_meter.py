@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.storage import Store
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
@@ -16,6 +18,7 @@ from custom_components.tesla_fleet_direct.api.accounting import (
     RequestClassifier,
     RequestRecord,
 )
+from custom_components.tesla_fleet_direct.const import DOMAIN
 from custom_components.tesla_fleet_direct.cost_meter import CostMeter
 from fleet_emulator import Emulator
 
@@ -125,3 +128,95 @@ async def test_counts_survive_a_restart_and_roll_over(
     empty = CostMeter(hass, "entry")
     await empty.async_load()
     assert empty.month("data") == 0
+
+
+async def test_streamed_signals_are_counted_per_car_and_priced(hass: HomeAssistant) -> None:
+    """Signals count per car and in total, at $1 per 150,000 on top of the requests, under
+    both readings of the state endpoints; requests keep their own figures."""
+    meter = CostMeter(hass, "entry")
+    calls: list[None] = []
+    meter.async_add_listener(lambda: calls.append(None))
+    for _ in range(100):
+        meter.record_signals("VIN1", 1_000)
+    meter.record_signals("VIN2", 50_000)
+    meter.record_signals("VIN2", 0)  # an empty batch counts nothing
+    meter.record(_record("data"))
+    meter.record(_record("free", if_billed="data"))
+    assert meter.signals_month("VIN1") == 100_000
+    assert meter.signals_month("VIN2") == 50_000
+    assert meter.signals_month() == meter.signals_today() == 150_000
+    assert meter.signals_month("VIN3") == 0
+    assert meter.month("data") == 1
+    assert meter.month_signals_cost_usd() == pytest.approx(1.0)
+    assert meter.month_cost_usd() == pytest.approx(1.0 + 1 / 500)
+    assert meter.month_cost_usd_if_billed() == pytest.approx(1.0 + 2 / 500)
+    # Only requests call the listeners: a stream records every second.
+    assert len(calls) == 2
+
+
+async def test_signals_survive_a_restart_and_roll_over(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A month's signals come back from `.storage` after a restart, however busily the car
+    streams meanwhile; the new month starts from zero."""
+    freezer.move_to("2026-11-30 22:00:00+00:00")
+    meter = CostMeter(hass, "entry")
+    meter.record_signals("VIN1", 30_000)
+    meter.record(_record("data"))
+    # The car keeps streaming every second: the write is not put off for as long as it does.
+    for _ in range(40):
+        freezer.tick(timedelta(seconds=1))
+        meter.record_signals("VIN1", 10)
+        async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    restarted = CostMeter(hass, "entry")
+    await restarted.async_load()
+    assert 30_000 + 290 <= restarted.signals_month("VIN1") <= 30_000 + 400
+    assert restarted.month("data") == 1
+    assert restarted.month_cost_usd() == pytest.approx(
+        restarted.signals_month() / 150_000 + 1 / 500
+    )
+
+    freezer.move_to("2026-12-01 00:00:01+00:00")
+    assert restarted.signals_month("VIN1") == 0
+    assert restarted.signals_month() == 0
+    assert restarted.month_cost_usd() == 0
+
+
+async def test_counts_saved_before_signals_load(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A store written before signals were counted loads with none (and keeps its requests)."""
+    freezer.move_to("2026-11-30 10:00:00+00:00")
+    older: Store[dict[str, Any]] = Store(hass, 1, f"{DOMAIN}.cost_meter.entry")
+    await older.async_save(
+        {
+            "today": {"key": "2026-11-30", "counts": {"data": 2}, "counts_if_billed": {}},
+            "month": {"key": "2026-11", "counts": {"data": 2}, "counts_if_billed": {}},
+        }
+    )
+    meter = CostMeter(hass, "entry")
+    await meter.async_load()
+    assert meter.month("data") == 2
+    assert meter.signals_month() == 0
+    meter.record_signals("VIN1", 5)
+    assert meter.signals_month() == 5
+
+
+async def test_projected_month_extrapolates_requests_and_signals(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """The projection is the month's spend so far at the same pace over the whole calendar
+    month (UTC): a third of November that cost $1 projects to $3; nothing in the first hour."""
+    freezer.move_to("2026-11-01 00:30:00+00:00")
+    meter = CostMeter(hass, "entry")
+    meter.record_signals("VIN1", 75_000)  # $0.50
+    assert meter.projected_month_cost_usd() is None
+    freezer.move_to("2026-11-11 00:00:00+00:00")  # 10 of 30 days
+    for _ in range(250):
+        meter.record(_record("data"))  # $0.50
+    assert meter.month_cost_usd() == pytest.approx(1.0)
+    assert meter.projected_month_cost_usd() == pytest.approx(3.0)
+    freezer.move_to("2026-11-21 00:00:00+00:00")  # a quiet ten days: the pace halves
+    assert meter.projected_month_cost_usd() == pytest.approx(1.5)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 import time
 from unittest.mock import PropertyMock, patch
 
@@ -334,3 +334,53 @@ async def test_charge_limit_sensor_shown_without_commands(
     entry = er.async_get(hass).async_get(entity_id_for(hass, "sensor", "charge_limit_soc"))
     assert entry is not None
     assert entry.disabled_by is None
+
+
+async def test_streamed_signals_and_projected_cost_sensors(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """The account device counts the month's streamed signals, adds their price to the
+    month's cost and projects that spend over the whole month: $1 of signals in the first
+    third of November shows as at least $3 for the month."""
+    freezer.move_to("2026-11-11 00:00:00+00:00")
+    emulator = Emulator(start=time.time())
+    await emulator.start("127.0.0.1", 0)
+    try:
+        entry = await setup_platform(hass, emulator, Platform.SENSOR)
+        registry = er.async_get(hass)
+        by_key = {
+            e.unique_id.rsplit("-", 1)[-1]: e.entity_id
+            for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        }
+        signals = state_of(hass, by_key["signals_month"])  # enabled by default
+        assert signals.state == "0"
+        assert signals.name is not None
+        assert signals.name.endswith("Streamed signals this month")
+        assert signals.attributes["unit_of_measurement"] == "signals"
+        before = float(state_of(hass, by_key["cost_month"]).state)
+        assert before < 0.5
+
+        meter = entry.runtime_data.meter
+        meter.record_signals(M3, 90_000)
+        meter.record_signals(MY, 60_000)  # 150,000 signals: $1
+        freezer.tick(timedelta(seconds=31))  # the sensors' own refresh
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+        assert state_of(hass, by_key["signals_month"]).state == "150000"
+        cost = float(state_of(hass, by_key["cost_month"]).state)
+        assert cost >= before + 1.0
+        projected = state_of(hass, by_key["cost_month_projected"])
+        assert projected.name is not None
+        assert projected.name.endswith("Projected API cost this month")
+        assert projected.attributes["unit_of_measurement"] == "USD"
+        assert projected.attributes["device_class"] == "monetary"
+        # A forecast: no long-term sums (a monetary sensor may only be `total` or nothing).
+        assert "state_class" not in projected.attributes
+        elapsed = (dt_util.utcnow() - datetime(2026, 11, 1, tzinfo=UTC)).total_seconds()
+        assert float(projected.state) >= 3.0
+        assert float(projected.state) == pytest.approx(
+            meter.month_cost_usd() * 30 * 86400 / elapsed, abs=0.01
+        )
+    finally:
+        await emulator.stop()

@@ -21,10 +21,15 @@ def _now() -> float:
     return time.time()
 
 
+def _no_stream() -> float:
+    return 0.0
+
+
 @dataclass
 class AccountPolling:
     """What every coordinator of one account consults before asking Tesla for data."""
 
+    # The month's spend so far: requests and streamed signals (`CostMeter.month_cost_usd`).
     spent_usd: Callable[[], float]
     intervals: PollingIntervals = field(default_factory=PollingIntervals)
     budget_usd: float = MONTHLY_CREDIT_USD
@@ -35,6 +40,9 @@ class AccountPolling:
     # The client's gate (`client.rate_limit`): the transport closes and enforces it.
     gate: RateLimitGate = field(default_factory=RateLimitGate)
     clock: Callable[[], float] = _now
+    # What the account's streaming cars are expected to cost in a whole month (their fields'
+    # plan); the plan keeps the rest of the month's share of it back from polling.
+    streaming_month_usd: Callable[[], float] = _no_stream
 
     def plan(self) -> Plan:
         """The intervals that keep this month within the budget, as of now."""
@@ -45,4 +53,5 @@ class AccountPolling:
             vehicles=self.vehicles,
             intervals=self.intervals,
             state_checks_billed=self.state_checks_billed,
+            streaming_month_usd=self.streaming_month_usd(),
         )

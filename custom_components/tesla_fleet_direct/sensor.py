@@ -467,6 +467,11 @@ def _requests(period: str, category: str) -> CostMeterSensorEntityDescription:
     )
 
 
+def _projected_cost(data: TeslaFleetDirectData) -> SensorValue:
+    projected = data.meter.projected_month_cost_usd()
+    return round(projected, 2) if projected is not None else None
+
+
 COST_METER_SENSORS: tuple[CostMeterSensorEntityDescription, ...] = (
     *(
         _requests(period, category)
@@ -474,11 +479,34 @@ COST_METER_SENSORS: tuple[CostMeterSensorEntityDescription, ...] = (
         for category in COUNTED_CATEGORIES
     ),
     CostMeterSensorEntityDescription(
+        key="signals_month",
+        translation_key="signals_month",
+        value_fn=lambda data: data.meter.signals_month(),
+        # Restarts each billing month, like the request counts.
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement="signals",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # Enabled by default: billed, like the data requests it stands in for while cars stream.
+    ),
+    CostMeterSensorEntityDescription(
         key="cost_month",
         translation_key="cost_month",
+        # Requests and streamed signals: what the budget has spent.
         value_fn=lambda data: round(data.meter.month_cost_usd(), 2),
         device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement="USD",
+        suggested_display_precision=2,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    CostMeterSensorEntityDescription(
+        key="cost_month_projected",
+        translation_key="cost_month_projected",
+        value_fn=_projected_cost,
+        device_class=SensorDeviceClass.MONETARY,
+        # A forecast, not an amount that accumulates: no long-term sums (monetary sensors
+        # allow only `total` or no state class).
+        state_class=None,
         native_unit_of_measurement="USD",
         suggested_display_precision=2,
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -497,7 +525,8 @@ class TeslaCostMeterSensor(SensorEntity):
     """One figure of the account's API cost meter (a service device per account)."""
 
     _attr_has_entity_name = True
-    # Local arithmetic only: polled so day and month roll-overs and the 429 wait show.
+    # Local arithmetic only: polled so day and month roll-overs, the 429 wait and streamed
+    # signals (which do not call the meter's listeners) show.
     _attr_should_poll = True
     entity_description: CostMeterSensorEntityDescription
 

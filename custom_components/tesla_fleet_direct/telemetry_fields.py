@@ -11,7 +11,8 @@ e.g. `ChargeAmps` -> `charger_actual_current`, `DetailedChargeState` -> `chargin
 Units and value types differ from `vehicle_data` (and change between firmware versions):
 converting them is part 2's job.
 
-Price (Tesla's, /work/shared/docs/fleet-telemetry.md): $1 per 150,000 signals. The car sends a
+Price (Tesla's, /work/shared/docs/fleet-telemetry.md): $1 per 150,000 signals
+(`api.accounting.PRICE_PER_SIGNAL`, with the request prices). The car sends a
 field only when it changed, and at most once per its interval, so a month's signals are, per
 field and activity, `hours x min(changes per hour, 3600 / interval)`. The hours are a typical
 month's (`MONTH`): a car asleep sends nothing.
@@ -25,7 +26,8 @@ from enum import StrEnum
 import math
 from typing import Final
 
-PRICE_PER_SIGNAL: Final = 1.0 / 150_000
+from .api.accounting import PRICE_PER_SIGNAL
+
 # Every interval changes continuously (a position, a speed, a charging power).
 EVERY: Final = math.inf
 # The longest interval a budget may stretch a field to: beyond this the data is no fresher

@@ -1,11 +1,12 @@
 """Request accounting: what every Fleet API request was, for counting and cost estimates.
 
 Tesla bills by category (data, command, wake) at the prices in `REQUESTS_PER_USD`; energy
-requests are their own category, counted but not billed. Whether the vehicle list and the
-single-vehicle state are billed is unverified, so the classification lives in ONE table that
-callers may replace, and `category_if_billed` says what a "free" request would cost if it is not.
-The budget planner, the cost meter and the benchmark all read this module; nothing else lists
-categories or prices.
+requests are their own category, counted but not billed; streamed telemetry is billed per
+signal (`PRICE_PER_SIGNAL`). Whether the vehicle list and the single-vehicle state are billed is
+unverified, so the classification lives in ONE table that callers may replace, and
+`category_if_billed` says what a "free" request would cost if it is not. The budget planner, the
+cost meter, the streaming set-up (`telemetry_fields`) and the benchmark all read this module;
+nothing else lists categories or prices.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ REQUESTS_PER_USD: Final[Mapping[Category, int]] = {"data": 500, "command": 1000,
 # use at this time", per Home Assistant's tesla_fleet documentation and Teslemetry's pricing
 # notes) but which tell the user what the energy sites' polling amounts to.
 COUNTED_CATEGORIES: Final[tuple[Category, ...]] = ("data", "command", "wake", "energy")
+# Fleet Telemetry: $1 per 150,000 signals (a field value the car streams), billed whichever way
+# the state endpoints are read (shared/docs/fleet-telemetry.md).
+SIGNALS_PER_USD: Final = 150_000
+PRICE_PER_SIGNAL: Final = 1.0 / SIGNALS_PER_USD
 
 
 def is_billed(category: str) -> bool:
@@ -35,6 +40,11 @@ def is_billed(category: str) -> bool:
 def request_cost_usd(counts: Mapping[str, int]) -> float:
     """US dollars for request counts by category (categories without a price cost nothing)."""
     return sum(counts.get(kind, 0) / per for kind, per in REQUESTS_PER_USD.items())
+
+
+def signal_cost_usd(signals: float) -> float:
+    """US dollars for streamed signals."""
+    return signals / SIGNALS_PER_USD
 
 
 @dataclass(frozen=True, slots=True)

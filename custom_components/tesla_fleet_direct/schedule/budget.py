@@ -1,12 +1,14 @@
 """The monthly request budget: how often each product may be polled so the month stays paid for.
 
-Pure arithmetic, no Home Assistant: the account's spend so far, what its cars are doing and the
-user's preferred intervals go in; the intervals that keep the projected month within the budget
-come out. Cars (driving, charging and the idle window after a car wakes up) stretch alike.
-Energy sites are not in it: Tesla does not bill energy requests (`api.accounting`), so their
-intervals are the user's, whatever the budget. The coordinators ask again after every poll, so
-an unusually busy week slows polling down for the rest of the month and a quiet one speeds it
-up again.
+Pure arithmetic, no Home Assistant: the account's spend so far (requests and streamed signals),
+what its cars are doing and the user's preferred intervals go in; the intervals that keep the
+projected month within the budget come out. Streaming and polling share one budget: signals
+already streamed are part of the spend, and what the stream is expected to cost for the rest of
+the month is kept back, so polling stretches when the stream eats the budget. Cars (driving,
+charging and the idle window after a car wakes up) stretch alike. Energy sites are not in it:
+Tesla does not bill energy requests (`api.accounting`), so their intervals are the user's,
+whatever the budget. The coordinators ask again after every poll, so an unusually busy week
+slows polling down for the rest of the month and a quiet one speeds it up again.
 """
 
 from __future__ import annotations
@@ -140,6 +142,7 @@ def plan(
     vehicles: int,
     intervals: PollingIntervals,
     state_checks_billed: bool = False,
+    streaming_month_usd: float = 0.0,
 ) -> Plan:
     """Intervals that keep the projected month within `budget_usd`.
 
@@ -152,12 +155,16 @@ def plan(
     coordinators ask again after every poll, so money that busy cars did not use speeds them up
     later in the month.
 
+    Streamed signals are paid from the same budget: those already streamed are in `spent_usd`;
+    `streaming_month_usd`, what the stream is expected to cost in a whole month, is kept back
+    for the rest of the month (its share of the month still to come) before polling gets any.
+
     Energy sites cost nothing (`api.accounting`: not billed), so they keep the preferred
     `site_live` and `site_info` intervals whatever the budget, even when it is spent; their
     requests are counted, not paid for. Whoever bills them through the category table finds
     their cost in `spent_usd`, which slows the cars, never the sites.
     """
-    _, end = month_bounds(now)
+    start, end = month_bounds(now)
     remaining_s = max((end - now).total_seconds(), 1.0)
     month_s = 30 * 86400.0
     per_data_usd = 1 / REQUESTS_PER_USD["data"]
@@ -178,9 +185,11 @@ def plan(
         fixed += vehicles * EXPECTED_IDLE_SHARE * remaining_s / intervals.idle
 
     wanted_month = _cost(cars, 1.0, month_s) + fixed * month_s / remaining_s
-    budget_needed = wanted_month * per_data_usd / (1 - COMMAND_RESERVE)
+    streaming = max(streaming_month_usd, 0.0)
+    budget_needed = (wanted_month * per_data_usd + streaming) / (1 - COMMAND_RESERVE)
 
-    available_usd = budget_usd * (1 - COMMAND_RESERVE) - spent_usd
+    streaming_rest_usd = streaming * remaining_s / (end - start).total_seconds()
+    available_usd = budget_usd * (1 - COMMAND_RESERVE) - spent_usd - streaming_rest_usd
     available = available_usd / per_data_usd - fixed
     wanted = _cost(cars, 1.0, remaining_s)
     least = _cost(cars, _ceiling_stretch(cars), remaining_s)
