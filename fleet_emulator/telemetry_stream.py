@@ -96,6 +96,8 @@ class CarStream:
     dropped: int = 0
     connection_id: str | None = None
     records: int = 0
+    # Field values delivered to the server (one MQTT message each): what Tesla bills as signals.
+    signals: int = 0
 
 
 @dataclass
@@ -366,6 +368,7 @@ class TelemetryStream:
             ]
             if not server.publish(topics):
                 return
+            car.signals += len(topics)
             car.buffer.popleft()
 
     def _disconnect(self, server: Server | None, car: CarStream, now: float) -> None:
@@ -418,6 +421,7 @@ class TelemetryStream:
                     "connected": car.connection_id is not None,
                     "connection_id": car.connection_id,
                     "records": car.records,
+                    "signals": car.signals,
                     "buffered": len(car.buffer),
                     "dropped": car.dropped,
                 }

@@ -267,3 +267,32 @@ async def test_admin_api_names_the_server_and_takes_it_down(
         assert sub.wait_for_topic(f"tt/{M3}/v/Locked") == b"false"
     finally:
         sub.close()
+
+
+async def test_signals_count_the_field_messages_delivered(
+    emulator: Emulator, mqtt_broker: Broker, subscriber: Subscriber
+) -> None:
+    """What Tesla bills: each field value that reached the server, not connectivity records,
+    and a buffered value only once it is delivered."""
+    stream_to(
+        emulator, {"BatteryLevel": {"interval_seconds": 1}, "Locked": {"interval_seconds": 1}}
+    )
+    emulator.advance(0)
+    subscriber.wait_for(3)  # connectivity + two fields
+    assert emulator.stream.view()["cars"][0]["signals"] == 2
+
+    subscriber.close()
+    mqtt_broker.stop()
+    emulator.vehicle(M3).locked = False
+    emulator.advance(1)
+    assert emulator.stream.view()["cars"][0]["buffered"] == 1
+    assert emulator.stream.view()["cars"][0]["signals"] == 2
+
+    mqtt_broker.start()
+    back = Subscriber(mqtt_broker)
+    try:
+        emulator.advance(31)
+        assert back.wait_for_topic(topic("Locked")) == b"false"
+        assert emulator.stream.view()["cars"][0]["signals"] == 3
+    finally:
+        back.close()
