@@ -1,4 +1,9 @@
-"""`./scripts/develop` (scripts/dev_instance.py): stopped and started again, still signed in."""
+"""`./scripts/develop` (scripts/dev_instance.py): stopped and started again, still signed in.
+
+With its broker: Home Assistant's MQTT integration set up on the dev instance's Mosquitto, kept
+across a restart (also when the broker's port changes), made anew by `--fresh`; and the
+emulator's telemetry server publishing there, behind a TLS server the integration's checks trust.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,26 @@ import json
 from pathlib import Path
 import signal
 import socket
+import ssl
 import sys
+import time
 from typing import Any
+import uuid
 
 from aiohttp import ClientSession
+from paho.mqtt.client import Client, MQTTMessage
+from paho.mqtt.enums import CallbackAPIVersion
 import pytest
 
+from custom_components.tesla_fleet_direct.telemetry_server import check_server
 from scripts import dev_instance
+from tests.mqtt_helpers import mosquitto_binary
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = REPO_ROOT / "scripts" / "dev_instance.py"
 READY_TIMEOUT_S = 90.0
+# Wall-clock guard for Home Assistant's MQTT client to reach the broker (milliseconds here).
+MQTT_TIMEOUT_S = 30.0
 DOMAIN = "tesla_fleet_direct"
 SCOPES = [
     "user_data",
@@ -75,6 +89,7 @@ class Instance:
     def __init__(self, http: ClientSession, ready: dict[str, Any], token: str) -> None:
         self.http = http
         self.url: str = ready["url"]
+        self.ready = ready
         self.token = token
         # The OAuth redirect URI is built from the frontend's base URL, as the browser sends it.
         self.headers = {"Authorization": f"Bearer {token}", "HA-Frontend-Base": self.url}
@@ -98,10 +113,64 @@ class Instance:
             assert response.status == 200, await response.text()
             return await response.json()
 
-    async def entries(self) -> list[dict[str, Any]]:
+    async def entries(self, domain: str = DOMAIN) -> list[dict[str, Any]]:
         return [
-            e for e in await self.get("/api/config/config_entries/entry") if e["domain"] == DOMAIN
+            e for e in await self.get("/api/config/config_entries/entry") if e["domain"] == domain
         ]
+
+    async def mqtt_entry_id(self) -> str:
+        """The MQTT integration's one entry, loaded, and its client on the dev broker."""
+        entries = await self.entries("mqtt")
+        assert [e["state"] for e in entries] == ["loaded"], entries
+        await self.mqtt_reaches_broker()
+        entry_id: str = entries[0]["entry_id"]
+        return entry_id
+
+    async def mqtt_reaches_broker(self) -> None:
+        """A message Home Assistant publishes arrives at the dev instance's broker."""
+        topic = f"tfd-dev-check/{uuid.uuid4().hex}"
+        received: list[bytes] = []
+
+        def on_message(_client: Client, _userdata: object, message: MQTTMessage) -> None:
+            received.append(message.payload)
+
+        client = Client(CallbackAPIVersion.VERSION2, client_id=f"test-{uuid.uuid4().hex[:8]}")
+        client.on_message = on_message
+        client.connect("127.0.0.1", self.ready["mqtt_port"])
+        client.subscribe(topic)
+        try:
+            deadline = time.monotonic() + MQTT_TIMEOUT_S
+            answer = ""
+            while not received:
+                assert time.monotonic() < deadline, f"nothing from Home Assistant: {answer}"
+                # Retained, so it arrives whenever the subscription is in place; sent again
+                # until Home Assistant's client has connected (until then it answers 500).
+                async with self.http.post(
+                    f"{self.url}/api/services/mqtt/publish",
+                    headers=self.headers,
+                    json={"topic": topic, "payload": "up", "retain": True},
+                ) as response:
+                    answer = f"{response.status} {await response.text()}"
+                for _ in range(10):
+                    client.loop(timeout=0.05)
+            assert received[0] == b"up"
+        finally:
+            client.publish(topic, b"", retain=True)  # clears the retained message
+            client.loop(timeout=0.05)
+            client.disconnect()
+
+    async def telemetry_server_ready(self, config_dir: Path) -> None:
+        """The emulator publishes to the broker for the telemetry server, whose TLS checks pass."""
+        ready = self.ready
+        async with self.http.get(f"{ready['emulator_url']}/_emulator/telemetry_servers") as resp:
+            servers = (await resp.json())["servers"]
+        assert [(s["hostname"], s["port"], s["broker"], s["topic_base"]) for s in servers] == [
+            ("127.0.0.1", ready["telemetry_port"], f"127.0.0.1:{ready['mqtt_port']}", "telemetry")
+        ]
+        # The integration's own checks, trusting the dev CA as configuration.yaml tells it to.
+        trust = ssl.create_default_context(cafile=config_dir / ".telemetry" / "ca.pem")
+        chain = await check_server(ready["telemetry_host"], ready["telemetry_port"], trust)
+        assert "BEGIN CERTIFICATE" in chain.ca
 
     async def sign_in(self) -> None:
         """The integration's set-up, the consent page approved at once."""
@@ -139,7 +208,7 @@ class Instance:
 
 @asynccontextmanager
 async def running(
-    http: ClientSession, config_dir: Path, ports: tuple[int, int], *extra: str
+    http: ClientSession, config_dir: Path, ports: tuple[int, int, int, int], *extra: str
 ) -> AsyncIterator[Instance]:
     """Start scripts/dev_instance.py; stop it with Ctrl-C (SIGINT) on exit, as a user would."""
     ready_file = config_dir.parent / "ready.json"
@@ -154,6 +223,10 @@ async def running(
         str(ports[0]),
         "--emulator-port",
         str(ports[1]),
+        "--mqtt-port",
+        str(ports[2]),
+        "--telemetry-port",
+        str(ports[3]),
         "--log-dir",
         str(log_dir),
         "--ready-file",
@@ -183,14 +256,19 @@ async def running(
 async def test_restart_keeps_the_entry_signed_in_and_fresh_starts_over(
     tmp_path: Path, socket_enabled: None
 ) -> None:
+    mosquitto_binary()  # skips, saying why, where Mosquitto cannot be installed
     config_dir = tmp_path / "config"
-    ports = (free_port(), free_port())
+    ports = (free_port(), free_port(), free_port(), free_port())
     async with ClientSession() as http:
         async with running(http, config_dir, ports) as instance:
+            mqtt_entry = await instance.mqtt_entry_id()
+            await instance.telemetry_server_ready(config_dir)
             await instance.sign_in()
             await instance.wait_for_loaded_entry_with_data()
             signed_in = await instance.entries()
 
+        # The broker moves to another port: the kept MQTT entry follows it.
+        ports = (*ports[:2], free_port(), ports[3])
         async with running(http, config_dir, ports) as instance:
             await instance.wait_for_loaded_entry_with_data()
             assert [e["entry_id"] for e in await instance.entries()] == [
@@ -198,8 +276,11 @@ async def test_restart_keeps_the_entry_signed_in_and_fresh_starts_over(
             ]
             # No new sign-in was asked for: no reauthentication flow, no consent page shown.
             assert await instance.flows_in_progress() == []
+            assert await instance.mqtt_entry_id() == mqtt_entry
+            await instance.telemetry_server_ready(config_dir)
 
         async with running(http, config_dir, ports, "--fresh") as instance:
             assert await instance.entries() == []
+            assert await instance.mqtt_entry_id() != mqtt_entry
             await instance.sign_in()
             await instance.wait_for_loaded_entry_with_data()

@@ -18,7 +18,14 @@ import voluptuous as vol
 from .api import TeslaFleetClient
 from .api.errors import AuthenticationError, TeslaFleetError
 from .application_credentials import use_account_region
-from .const import CONF_BASE_URL, CONF_EMULATOR_URL, CONF_REGION, DOMAIN, LOGGER
+from .const import (
+    CONF_BASE_URL,
+    CONF_EMULATOR_URL,
+    CONF_REGION,
+    CONF_TELEMETRY_TRUST,
+    DOMAIN,
+    LOGGER,
+)
 from .cost_meter import CostMeter
 from .endpoints import async_use_emulator, get_endpoints
 from .energy_sites import async_remove_energy_history, async_setup_energy_sites
@@ -27,7 +34,7 @@ from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 from .services import async_setup_services
 from .signing_runtime import async_setup_signing
 from .signing_setup import CONF_APP_DOMAIN
-from .streaming_upkeep import async_remove_streaming, async_start_upkeep
+from .streaming_upkeep import async_remove_streaming, async_start_upkeep, async_trust_also
 from .token import TeslaTokenManager
 
 # The platforms set up for every entry; the live-data and control parts add theirs here.
@@ -46,19 +53,31 @@ PLATFORMS: list[Platform] = [
     Platform.UPDATE,
 ]
 
-# `emulator_url` is the dev/test switch to the local Fleet API emulator: deliberately not in
-# the UI or the user documentation.
+# `emulator_url` is the dev/test switch to the local Fleet API emulator, `telemetry_trust` a
+# CA file (relative to the configuration folder) that the streaming server checks trust as well:
+# the dev instance's (scripts/dev_instance.py). Deliberately not in the UI or the user
+# documentation.
 CONFIG_SCHEMA = vol.Schema(
-    {vol.Optional(DOMAIN): vol.Schema({vol.Optional(CONF_EMULATOR_URL): cv.url})},
+    {
+        vol.Optional(DOMAIN): vol.Schema(
+            {
+                vol.Optional(CONF_EMULATOR_URL): cv.url,
+                vol.Optional(CONF_TELEMETRY_TRUST): cv.string,
+            }
+        )
+    },
     extra=vol.ALLOW_EXTRA,
 )
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Read the hidden dev configuration; register the actions once."""
-    if (url := config.get(DOMAIN, {}).get(CONF_EMULATOR_URL)) is not None:
+    dev = config.get(DOMAIN, {})
+    if (url := dev.get(CONF_EMULATOR_URL)) is not None:
         async_use_emulator(hass, url)
         LOGGER.warning("Using the Fleet API emulator at %s instead of Tesla", url)
+    if (cafile := dev.get(CONF_TELEMETRY_TRUST)) is not None:
+        await async_trust_also(hass, hass.config.path(cafile))
     async_setup_services(hass)
     return True
 

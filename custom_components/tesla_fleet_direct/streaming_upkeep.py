@@ -29,7 +29,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import async_get_config_entr
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
-from homeassistant.util.ssl import client_context
+from homeassistant.util.ssl import client_context, create_client_context
 
 from .api import TeslaFleetClient
 from .api.errors import TeslaFleetError
@@ -77,6 +77,28 @@ class ServerProbe:
 
 
 DATA_PROBE: HassKey[ServerProbe] = HassKey(f"{DOMAIN}_streaming_probe")
+
+
+def _trust_also(cafile: str) -> ssl.SSLContext:
+    """Home Assistant's trust store (certifi) plus the CA certificates in `cafile`."""
+    context = create_client_context()
+    context.load_verify_locations(cafile=cafile)
+    return context
+
+
+async def async_trust_also(hass: HomeAssistant, cafile: str) -> None:
+    """Let the server checks trust one more CA (the dev configuration's `telemetry_trust`).
+
+    The dev instance runs a telemetry server whose certificate comes from its own CA; nothing
+    else sets this. A file that cannot be read leaves the trust store as it is.
+    """
+    try:
+        trust = await hass.async_add_executor_job(_trust_also, cafile)
+    except (OSError, ssl.SSLError) as err:
+        LOGGER.error("Cannot read the telemetry CA file %s: %s", cafile, err)
+        return
+    hass.data[DATA_PROBE] = ServerProbe(trust=trust)
+    LOGGER.warning("Streaming server checks also trust the CA in %s (dev configuration)", cafile)
 
 
 async def async_check_server(

@@ -19,12 +19,16 @@ READY_TIMEOUT = 120.0
 
 @dataclass(frozen=True, slots=True)
 class DevInstance:
-    """A running Home Assistant dev instance and its owner's login."""
+    """A running Home Assistant dev instance, its owner's login and its streaming server."""
 
     url: str
     username: str
     password: str
     log_dir: Path
+    # The telemetry server to enter in the streaming set-up (its broker is the instance's).
+    telemetry_host: str
+    telemetry_port: int
+    topic_base: str
 
 
 def free_port() -> int:
@@ -54,7 +58,15 @@ async def start_dev_instance(
             # Waiting for a real child process to come up; virtual time cannot help here.
             await asyncio.sleep(0.2)
         ready = json.loads(ready_file.read_text(encoding="utf-8"))
-        yield DevInstance(ready["url"], ready["username"], ready["password"], log_dir)
+        yield DevInstance(
+            ready["url"],
+            ready["username"],
+            ready["password"],
+            log_dir,
+            ready["telemetry_host"],
+            ready["telemetry_port"],
+            ready["topic_base"],
+        )
     finally:
         if process.returncode is None:
             process.terminate()
@@ -74,6 +86,10 @@ async def _spawn(
         "--config",
         str(config_dir),
         "--port",
+        str(free_port()),
+        "--mqtt-port",
+        str(free_port()),
+        "--telemetry-port",
         str(free_port()),
         "--emulator-url",
         emulator_url,
