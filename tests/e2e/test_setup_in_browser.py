@@ -4,6 +4,9 @@ Home Assistant runs as its own process (exactly what ./scripts/develop runs), Ch
 Debian's, the emulator stands in for Tesla, and every screen leaves a screenshot in
 artifacts/e2e/. Each screen is also checked for translation defects (`HomeAssistantUI.step`):
 a `Translation error` or a key shown instead of text fails the walk at that screen.
+
+The walk ends with streaming: the dev instance's telemetry server (a dev CA its Home Assistant
+trusts) and Mosquitto, which its MQTT integration reads and the emulator publishes to.
 """
 
 from __future__ import annotations
@@ -24,8 +27,6 @@ from playwright.async_api import (
 )
 import pytest
 
-from tests.streaming_helpers import Pki, TlsServer
-
 from .dev_instance import DevInstance, start_dev_instance
 from .ha_ui import CHROMIUM_ARGS, HomeAssistantUI, confine_to_loopback
 from .page_text import load_strings
@@ -39,8 +40,11 @@ INTEGRATION_NAME = "Tesla Fleet Direct"
 # The emulator's default account: its profile name becomes the entry's title.
 ACCOUNT_ID = "owner"
 ENTRY_TITLE = "Emulated Owner"
-# The emulator's default scenario: "Red Pearl", a Model 3 that is not charging.
+# The emulator's default scenario: "Red Pearl", a Model 3 that is not charging; "Midnight", a
+# Model Y that charges and takes signed commands only, so it can stream once the app's key is
+# paired.
 VIN = "5YJ3E7EB0KF000001"
+STREAMING_VIN = "7SAYGDEE0PA000002"
 SCOPE_LEFT_OUT_IN_HA = "energy_cmds"
 SCOPE_UNTICKED_AT_TESLA = "vehicle_location"
 # The app's domain for signed commands; the emulator plays its web host.
@@ -50,8 +54,8 @@ PEM_HEADER = "-----BEGIN PUBLIC KEY-----"
 RECONFIGURED = "Reconfiguration was successful"
 REAUTHENTICATED = "Re-authentication was successful"
 OPTIONS_SAVED = "Options successfully saved"
-# Starting Home Assistant, two sign-ins, a re-authentication: well under a minute on a quiet
-# machine, more on a busy CI runner.
+# Starting Home Assistant, two sign-ins, a re-authentication, streaming: well under a minute
+# on a quiet machine, more on a busy CI runner.
 WALK_TIMEOUT_S = 300
 
 STRINGS = load_strings()
@@ -279,6 +283,8 @@ async def set_up_signed_commands(ui: HomeAssistantUI, emulator: Emulator) -> Non
         page.get_by_text(step_title("signing_pair")),
         page.get_by_text(f"https://tesla.com/_ak/{APP_DOMAIN}").first,
     )
+    # The owner opens the link in the Tesla app and adds the key to the car that takes it.
+    emulator.world.security[STREAMING_VIN].pair(pem)
     await page.get_by_role("button", name="Submit").click()
     await ui.step("signing-done", page.get_by_text(RECONFIGURED))
     await ui.close_dialog()
@@ -329,21 +335,37 @@ async def sign_in_again(ui: HomeAssistantUI, context: BrowserContext, emulator: 
     await show_battery_level(ui, car, "signed-in-again")
 
 
-async def set_up_streaming(ui: HomeAssistantUI, server: TlsServer) -> None:
-    """Reconfigure > Set up streaming: a server whose certificate no public CA issued is refused.
+async def set_up_streaming(ui: HomeAssistantUI, instance: DevInstance, car: Vehicle) -> None:
+    """Reconfigure > Set up streaming: the dev instance's server, the default fields, sent.
 
-    Home Assistant runs as its own process and trusts the public CAs only (certifi), so a
-    certificate made by the test can only be refused, with the reason; the walk through to the
-    cars' summary runs in tests/test_streaming_setup.py, where the trust store is the test's.
+    The server step's live checks pass (the name resolves, TLS with a certificate Home
+    Assistant trusts, the MQTT integration set up); the car whose key is paired takes the
+    configuration, the other is told to add the key.
     """
     page = ui.page
     await reconfigure(ui, "streaming")
     await ui.step("streaming-server", page.get_by_text(step_title("streaming_server")))
-    await page.get_by_role("textbox", name=re.compile(r"^Host name")).fill("127.0.0.1")
-    await page.get_by_role("spinbutton", name=re.compile(r"^Port")).fill(str(server.port))
+    await page.get_by_role("textbox", name=re.compile(r"^Host name")).fill(instance.telemetry_host)
+    await page.get_by_role("spinbutton", name=re.compile(r"^Port")).fill(
+        str(instance.telemetry_port)
+    )
+    await page.get_by_role("textbox", name=re.compile(r"^MQTT topic base")).fill(
+        instance.topic_base
+    )
     await page.get_by_role("button", name="Submit").click()
-    untrusted = fixed_part(text("config", "error", "streaming_untrusted"))
-    await ui.step("streaming-untrusted", page.get_by_text(untrusted))
+
+    await ui.step("streaming-fields", page.get_by_text(step_title("streaming_fields")))
+    await page.get_by_role("button", name="Submit").click()
+
+    states = ("selector", "streaming_car_state", "options")
+    await ui.step(
+        "streaming-cars",
+        page.get_by_text(step_title("streaming_cars")),
+        page.get_by_text(f"{car.display_name}: {text(*states, 'streaming')}"),
+        page.get_by_text(fixed_part(text(*states, "missing_key"))),
+    )
+    await page.get_by_role("button", name="Submit").click()
+    await ui.step("streaming-ready", page.get_by_text(text("config", "abort", "streaming_ready")))
     await ui.close_dialog()
 
 
@@ -353,26 +375,19 @@ async def test_every_flow_step_in_the_browser(
 ) -> None:
     """Set up, options, the reconfigure paths and reauth, each screen free of raw keys."""
     car = emulator.vehicle(VIN)
-    # The owner's telemetry server, with a certificate from the test's own CA.
-    pki = Pki()
-    server = TlsServer(tmp_path)
-    server.serve(pki.server(), pki.intermediate)
-    await server.start()
     # A level no default produces, so the page can only show it if it came from the emulator.
     car.battery_level = 57.0
-    try:
-        async with (
-            start_dev_instance(tmp_path / "config", artifacts, emulator.url) as instance,
-            browser(chromium, browser_profile) as context,
-            tab(context, instance, artifacts) as ui,
-        ):
-            await ui.log_in(instance.username, instance.password)
-            await set_up(ui, context, car)
-            await change_options(ui)
-            await reconfigure_permissions(ui, context)
-            await set_up_signed_commands(ui, emulator)
-            await sign_in_again(ui, context, emulator)
-            # After the reauthentication: it kept the app domain, so streaming can be set up.
-            await set_up_streaming(ui, server)
-    finally:
-        await server.stop()
+    async with (
+        start_dev_instance(tmp_path / "config", artifacts, emulator.url) as instance,
+        browser(chromium, browser_profile) as context,
+        tab(context, instance, artifacts) as ui,
+    ):
+        await ui.log_in(instance.username, instance.password)
+        await set_up(ui, context, car)
+        await change_options(ui)
+        await reconfigure_permissions(ui, context)
+        await set_up_signed_commands(ui, emulator)
+        await sign_in_again(ui, context, emulator)
+        # After the reauthentication: it kept the app domain, so streaming can be set up.
+        streaming_car = emulator.vehicle(STREAMING_VIN)
+        await set_up_streaming(ui, instance, streaming_car)
