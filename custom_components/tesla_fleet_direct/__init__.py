@@ -34,6 +34,7 @@ from .models import TeslaFleetDirectConfigEntry, TeslaFleetDirectData
 from .services import async_setup_services
 from .signing_runtime import async_setup_signing
 from .signing_setup import CONF_APP_DOMAIN
+from .stream_ingest import async_start_stream
 from .streaming_upkeep import async_remove_streaming, async_start_upkeep, async_trust_also
 from .token import TeslaTokenManager
 
@@ -165,6 +166,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaFleetDirectConfigEn
         energy_sites=energy_sites,
         app_domain=entry.data.get(CONF_APP_DOMAIN),
     )
+    async_start_stream(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     vehicles.async_start()
     async_track_budget(hass, entry, polling)

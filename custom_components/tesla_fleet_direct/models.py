@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -13,6 +14,9 @@ from .devices import VehicleFleet
 from .energy_sites import EnergySiteFleet
 from .polling import AccountPolling
 from .token import TeslaTokenManager
+
+if TYPE_CHECKING:
+    from .stream_ingest import StreamIngest
 
 
 @dataclass
@@ -36,6 +40,8 @@ class TeslaFleetDirectData:
     energy_sites: EnergySiteFleet | None = None
     # The app's domain for signed commands (set up through Reconfigure), None until then.
     app_domain: str | None = None
+    # The cars' telemetry stream through MQTT, once streaming is set up (None before).
+    stream: StreamIngest | None = None
 
 
 type TeslaFleetDirectConfigEntry = ConfigEntry[TeslaFleetDirectData]

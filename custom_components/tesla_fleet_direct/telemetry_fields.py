@@ -8,8 +8,9 @@ interval asked for, and how often the value typically changes. The pairing of fi
 `vehicle_data` keys follows Home Assistant's `teslemetry` integration (home-assistant/core
 `homeassistant/components/teslemetry/sensor.py`, `binary_sensor.py`, `device_tracker.py`:
 e.g. `ChargeAmps` -> `charger_actual_current`, `DetailedChargeState` -> `charging_state`).
-Units and value types differ from `vehicle_data` (and change between firmware versions):
-converting them is part 2's job.
+Units and value types differ from `vehicle_data` (and change between firmware versions): each
+row's `read` (telemetry_values.py) turns the streamed value into the `vehicle_data` values it
+feeds, and `stream_ingest.py` puts them into the same per-field state polling fills.
 
 Price (Tesla's, /work/shared/docs/fleet-telemetry.md): $1 per 150,000 signals
 (`api.accounting.PRICE_PER_SIGNAL`, with the request prices). The car sends a
@@ -27,6 +28,30 @@ import math
 from typing import Final
 
 from .api.accounting import PRICE_PER_SIGNAL
+from .telemetry_values import (
+    Reader,
+    boolean,
+    cabin_overheat,
+    cable_type,
+    climate_keeper,
+    defrost,
+    detailed_charge_state,
+    doors,
+    fast_charger,
+    hvac_power,
+    ignored,
+    integer,
+    location,
+    media_source,
+    media_status,
+    minutes_to_seconds,
+    number,
+    positive_or_skip,
+    sentry,
+    shift_state,
+    text,
+    window,
+)
 
 # Every interval changes continuously (a position, a speed, a charging power).
 EVERY: Final = math.inf
@@ -84,6 +109,8 @@ class StreamField:
     charging: float = 0.0
     parked: float = 0.0
     firmware: str = BASE_FIRMWARE
+    # The streamed value -> one `vehicle_data` value per key in `feeds` (telemetry_values.py).
+    read: Reader = number
 
     def changes(self, activity: Activity) -> float:
         """Changes per hour during `activity`."""
@@ -111,6 +138,7 @@ def _f(
     charge: float = 0.0,
     parked: float = 0.0,
     firmware: str = BASE_FIRMWARE,
+    read: Reader = number,
 ) -> StreamField:
     return StreamField(
         name,
@@ -121,6 +149,7 @@ def _f(
         charge,
         parked,
         firmware,
+        read,
     )
 
 
@@ -137,8 +166,26 @@ _RARE: Final = 0.2
 
 FIELDS: Final[tuple[StreamField, ...]] = (
     # Battery: fractional percentages and ranges move all the time while driving or charging.
-    _f("BatteryLevel", _B, "charge_state.battery_level", 60, drive=EVERY, charge=EVERY, parked=0.5),
-    _f("Soc", _B, "charge_state.usable_battery_level", 60, drive=EVERY, charge=EVERY, parked=0.5),
+    _f(
+        "BatteryLevel",
+        _B,
+        "charge_state.battery_level",
+        60,
+        drive=EVERY,
+        charge=EVERY,
+        parked=0.5,
+        read=integer,
+    ),
+    _f(
+        "Soc",
+        _B,
+        "charge_state.usable_battery_level",
+        60,
+        drive=EVERY,
+        charge=EVERY,
+        parked=0.5,
+        read=integer,
+    ),
     _f("RatedRange", _B, "charge_state.battery_range", 60, drive=EVERY, charge=EVERY, parked=0.5),
     _f(
         "EstBatteryRange",
@@ -159,26 +206,50 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         parked=0.5,
     ),
     _f(
-        "BatteryHeaterOn", _B, "charge_state.battery_heater_on", 60, drive=0.5, charge=1, parked=0.2
+        "BatteryHeaterOn",
+        _B,
+        "charge_state.battery_heater_on",
+        60,
+        drive=0.5,
+        charge=1,
+        parked=0.2,
+        read=boolean,
     ),
     # Charging: powers, current and voltage fluctuate every interval while charging. AC and DC
     # fields change only with their kind of charger (DC taken as a tenth of the sessions).
     _f(
         "DetailedChargeState",
         _C,
-        "charge_state.charging_state",
+        # Also the charger power once a session ends (`detailed_charge_state`).
+        ("charge_state.charging_state", "charge_state.charger_power"),
         10,
         drive=0.1,
         charge=1,
         parked=0.5,
         firmware=_FW_179,
+        read=detailed_charge_state,
     ),
     _f("ACChargingPower", _C, "charge_state.charger_power", 30, charge=EVERY),
-    _f("DCChargingPower", _C, "charge_state.charger_power", 30, charge=12),
-    _f("ChargeAmps", _C, "charge_state.charger_actual_current", 60, charge=EVERY),
-    _f("ChargerVoltage", _C, "charge_state.charger_voltage", 60, charge=EVERY, firmware=_FW_184),
+    _f("DCChargingPower", _C, "charge_state.charger_power", 30, charge=12, read=positive_or_skip),
+    _f("ChargeAmps", _C, "charge_state.charger_actual_current", 60, charge=EVERY, read=integer),
+    _f(
+        "ChargerVoltage",
+        _C,
+        "charge_state.charger_voltage",
+        60,
+        charge=EVERY,
+        firmware=_FW_184,
+        read=integer,
+    ),
     _f("ACChargingEnergyIn", _C, "charge_state.charge_energy_added", 60, charge=EVERY),
-    _f("DCChargingEnergyIn", _C, "charge_state.charge_energy_added", 60, charge=6),
+    _f(
+        "DCChargingEnergyIn",
+        _C,
+        "charge_state.charge_energy_added",
+        60,
+        charge=6,
+        read=positive_or_skip,
+    ),
     _f("TimeToFullCharge", _C, "charge_state.time_to_full_charge", 60, charge=EVERY),
     _f(
         "ChargeRateMilePerHour",
@@ -188,7 +259,15 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         charge=EVERY,
         firmware=_FW_239,
     ),
-    _f("ChargeLimitSoc", _C, "charge_state.charge_limit_soc", 10, charge=_RARE, parked=_RARE),
+    _f(
+        "ChargeLimitSoc",
+        _C,
+        "charge_state.charge_limit_soc",
+        10,
+        charge=_RARE,
+        parked=_RARE,
+        read=integer,
+    ),
     _f(
         "ChargeCurrentRequest",
         _C,
@@ -196,6 +275,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         10,
         charge=_RARE,
         parked=_RARE,
+        read=integer,
     ),
     _f(
         "ChargeCurrentRequestMax",
@@ -204,8 +284,11 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         60,
         charge=_RARE,
         parked=_RARE,
+        read=integer,
     ),
-    _f("ChargerPhases", _C, "charge_state.charger_phases", 60, charge=1, parked=_RARE),
+    _f(
+        "ChargerPhases", _C, "charge_state.charger_phases", 60, charge=1, parked=_RARE, read=integer
+    ),
     _f(
         "ChargePortDoorOpen",
         _C,
@@ -214,6 +297,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         charge=0.5,
         parked=0.5,
         firmware=_FW_180,
+        read=boolean,
     ),
     _f(
         "ChargingCableType",
@@ -223,6 +307,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         charge=0.5,
         parked=0.5,
         firmware=_FW_180,
+        read=cable_type,
     ),
     _f(
         "FastChargerType",
@@ -232,6 +317,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         charge=0.5,
         parked=0.5,
         firmware=_FW_180,
+        read=fast_charger,
     ),
     _f(
         "ScheduledChargingPending",
@@ -240,6 +326,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         60,
         charge=_RARE,
         parked=_RARE,
+        read=boolean,
     ),
     _f(
         "PreconditioningEnabled",
@@ -248,20 +335,29 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         60,
         charge=_RARE,
         parked=_RARE,
+        read=boolean,
     ),
     # Driving: position and speed every interval on the road.
-    _f("Location", _D, ("drive_state.latitude", "drive_state.longitude"), 10, drive=EVERY),
+    _f(
+        "Location",
+        _D,
+        ("drive_state.latitude", "drive_state.longitude"),
+        10,
+        drive=EVERY,
+        read=location,
+    ),
     _f("VehicleSpeed", _D, "drive_state.speed", 10, drive=EVERY),
-    _f("Gear", _D, "drive_state.shift_state", 1, drive=4, parked=1),
+    _f("Gear", _D, "drive_state.shift_state", 1, drive=4, parked=1, read=shift_state),
     _f("Odometer", _D, "vehicle_state.odometer", 60, drive=EVERY),
     # Navigation: only while a route is active (about half the driving).
-    _f("DestinationName", _R, "drive_state.active_route_destination", 60, drive=0.5),
+    _f("DestinationName", _R, "drive_state.active_route_destination", 60, drive=0.5, read=text),
     _f(
         "DestinationLocation",
         _R,
         ("drive_state.active_route_latitude", "drive_state.active_route_longitude"),
         60,
         drive=0.5,
+        read=location,
     ),
     _f("MilesToArrival", _R, "drive_state.active_route_miles_to_arrival", 60, drive=30),
     _f("MinutesToArrival", _R, "drive_state.active_route_minutes_to_arrival", 60, drive=30),
@@ -293,6 +389,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         charge=0.2,
         parked=1,
         firmware=_FW_180,
+        read=hvac_power,
     ),
     _f(
         "HvacLeftTemperatureRequest",
@@ -320,6 +417,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         drive=_RARE,
         parked=_RARE,
         firmware=_FW_180,
+        read=defrost,
     ),
     _f(
         "ClimateKeeperMode",
@@ -328,6 +426,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         10,
         parked=_RARE,
         firmware=_FW_180,
+        read=climate_keeper,
     ),
     _f(
         "CabinOverheatProtectionMode",
@@ -336,9 +435,26 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         60,
         parked=_RARE,
         firmware=_FW_180,
+        read=cabin_overheat,
     ),
-    _f("SeatHeaterLeft", _CL, "climate_state.seat_heater_left", 10, drive=_RARE, parked=_RARE),
-    _f("SeatHeaterRight", _CL, "climate_state.seat_heater_right", 10, drive=_RARE, parked=_RARE),
+    _f(
+        "SeatHeaterLeft",
+        _CL,
+        "climate_state.seat_heater_left",
+        10,
+        drive=_RARE,
+        parked=_RARE,
+        read=integer,
+    ),
+    _f(
+        "SeatHeaterRight",
+        _CL,
+        "climate_state.seat_heater_right",
+        10,
+        drive=_RARE,
+        parked=_RARE,
+        read=integer,
+    ),
     _f(
         "SeatHeaterRearLeft",
         _CL,
@@ -346,6 +462,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         10,
         drive=_RARE,
         parked=_RARE,
+        read=integer,
     ),
     _f(
         "SeatHeaterRearCenter",
@@ -354,6 +471,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         10,
         drive=_RARE,
         parked=_RARE,
+        read=integer,
     ),
     _f(
         "SeatHeaterRearRight",
@@ -362,6 +480,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         10,
         drive=_RARE,
         parked=_RARE,
+        read=integer,
     ),
     _f(
         "AutoSeatClimateLeft",
@@ -370,6 +489,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         60,
         drive=_RARE,
         parked=_RARE,
+        read=boolean,
     ),
     _f(
         "AutoSeatClimateRight",
@@ -378,6 +498,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         60,
         drive=_RARE,
         parked=_RARE,
+        read=boolean,
     ),
     _f(
         "HvacSteeringWheelHeatLevel",
@@ -387,6 +508,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         drive=_RARE,
         parked=_RARE,
         firmware=_FW_180,
+        read=integer,
     ),
     _f(
         "HvacSteeringWheelHeatAuto",
@@ -396,9 +518,10 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         drive=_RARE,
         parked=_RARE,
         firmware=_FW_180,
+        read=boolean,
     ),
     # Locks, doors, windows, sentry: a few times an awake hour, at once when they change.
-    _f("Locked", _S, "vehicle_state.locked", 1, drive=0.5, parked=1),
+    _f("Locked", _S, "vehicle_state.locked", 1, drive=0.5, parked=1, read=boolean),
     _f(
         "DoorState",
         _S,
@@ -406,12 +529,13 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         1,
         drive=0.5,
         parked=2,
+        read=doors,
     ),
-    _f("FdWindow", _S, "vehicle_state.fd_window", 5, drive=_RARE, parked=_RARE),
-    _f("FpWindow", _S, "vehicle_state.fp_window", 5, drive=_RARE, parked=_RARE),
-    _f("RdWindow", _S, "vehicle_state.rd_window", 5, drive=_RARE, parked=_RARE),
-    _f("RpWindow", _S, "vehicle_state.rp_window", 5, drive=_RARE, parked=_RARE),
-    _f("SentryMode", _S, "vehicle_state.sentry_mode", 5, drive=0.1, parked=0.5),
+    _f("FdWindow", _S, "vehicle_state.fd_window", 5, drive=_RARE, parked=_RARE, read=window),
+    _f("FpWindow", _S, "vehicle_state.fp_window", 5, drive=_RARE, parked=_RARE, read=window),
+    _f("RdWindow", _S, "vehicle_state.rd_window", 5, drive=_RARE, parked=_RARE, read=window),
+    _f("RpWindow", _S, "vehicle_state.rp_window", 5, drive=_RARE, parked=_RARE, read=window),
+    _f("SentryMode", _S, "vehicle_state.sentry_mode", 5, drive=0.1, parked=0.5, read=sentry),
     _f(
         "ValetModeEnabled",
         _S,
@@ -420,6 +544,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         drive=_RARE,
         parked=_RARE,
         firmware=_FW_180,
+        read=boolean,
     ),
     _f(
         "CurrentLimitMph",
@@ -441,17 +566,31 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         drive=_RARE,
         parked=_RARE,
         firmware=_FW_180,
+        read=ignored,
     ),
     # Software: the installed version, and an update's progress while one runs.
-    _f("Version", _SW, "vehicle_state.car_version", 3600, parked=0.01),
+    _f("Version", _SW, "vehicle_state.car_version", 3600, parked=0.01, read=text),
     *(
-        _f(name, _SW, f"vehicle_state.software_update.{key}", 60, parked=rate, firmware=_FW_180)
-        for name, key, rate in (
-            ("SoftwareUpdateVersion", "version", 0.01),
-            ("SoftwareUpdateDownloadPercentComplete", "download_perc", 0.5),
-            ("SoftwareUpdateInstallationPercentComplete", "install_perc", 0.2),
-            ("SoftwareUpdateExpectedDurationMinutes", "expected_duration_sec", 0.01),
-            ("SoftwareUpdateScheduledStartTime", "scheduled_time_ms", 0.01),
+        _f(
+            name,
+            _SW,
+            f"vehicle_state.software_update.{key}",
+            60,
+            parked=rate,
+            firmware=_FW_180,
+            read=read,
+        )
+        for name, key, rate, read in (
+            ("SoftwareUpdateVersion", "version", 0.01, text),
+            ("SoftwareUpdateDownloadPercentComplete", "download_perc", 0.5, integer),
+            ("SoftwareUpdateInstallationPercentComplete", "install_perc", 0.2, integer),
+            (
+                "SoftwareUpdateExpectedDurationMinutes",
+                "expected_duration_sec",
+                0.01,
+                minutes_to_seconds,
+            ),
+            ("SoftwareUpdateScheduledStartTime", "scheduled_time_ms", 0.01, integer),
         )
     ),
     # Media: the track changes every few minutes while driving; elapsed time every interval.
@@ -464,17 +603,19 @@ FIELDS: Final[tuple[StreamField, ...]] = (
             drive=drive,
             parked=parked,
             firmware=_FW_239,
+            read=read,
         )
-        for name, key, interval, drive, parked in (
-            ("MediaPlaybackStatus", "media_playback_status", 5, 2.0, 0.5),
-            ("MediaPlaybackSource", "now_playing_source", 10, 1.0, 0.2),
-            ("MediaAudioVolume", "audio_volume", 5, 2.0, 0.2),
-            ("MediaNowPlayingTitle", "now_playing_title", 10, 15.0, 1.0),
-            ("MediaNowPlayingArtist", "now_playing_artist", 10, 15.0, 1.0),
-            ("MediaNowPlayingAlbum", "now_playing_album", 10, 15.0, 1.0),
-            ("MediaNowPlayingStation", "now_playing_station", 10, 1.0, 0.2),
-            ("MediaNowPlayingDuration", "now_playing_duration", 10, 15.0, 1.0),
-            ("MediaNowPlayingElapsed", "now_playing_elapsed", 60, EVERY, 5.0),
+        for name, key, interval, drive, parked, read in (
+            ("MediaPlaybackStatus", "media_playback_status", 5, 2.0, 0.5, media_status),
+            ("MediaPlaybackSource", "now_playing_source", 10, 1.0, 0.2, media_source),
+            ("MediaAudioVolume", "audio_volume", 5, 2.0, 0.2, number),
+            ("MediaNowPlayingTitle", "now_playing_title", 10, 15.0, 1.0, text),
+            ("MediaNowPlayingArtist", "now_playing_artist", 10, 15.0, 1.0, text),
+            ("MediaNowPlayingAlbum", "now_playing_album", 10, 15.0, 1.0, text),
+            ("MediaNowPlayingStation", "now_playing_station", 10, 1.0, 0.2, text),
+            # Milliseconds, as in `vehicle_data` (Tesla's field documentation).
+            ("MediaNowPlayingDuration", "now_playing_duration", 10, 15.0, 1.0, integer),
+            ("MediaNowPlayingElapsed", "now_playing_elapsed", 60, EVERY, 5.0, integer),
         )
     ),
 )

@@ -22,7 +22,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
-from .api.car_state import SOURCE_COMMAND, SOURCE_POLL, CarState
+from .api.car_state import SOURCE_COMMAND, SOURCE_POLL, SOURCE_STREAM, CarState
 from .api.errors import NotFoundError, TeslaFleetError, VehicleUnavailableError
 from .api.vehicle import VehicleApi
 from .api.vehicle_data import ChargingState
@@ -30,6 +30,8 @@ from .const import DOMAIN, LOGGER
 from .polling import AccountPolling
 from .schedule import car as schedule
 from .schedule.car import Activity, CarSchedule
+from .schedule.stream import RESIDUAL_EVERY_S, StreamWatch
+from .stream_issues import async_update_stream_issue
 from .update_failures import VEHICLE_FAILURES, PollFailures, TeslaPollingCoordinator
 from .vehicle_states import AccountVehicleStates
 
@@ -45,6 +47,11 @@ DRIVING_SHIFT_STATES = frozenset({"D", "R", "N"})
 # Entities stay available through this many missed polls (or at least this long).
 STALE_AFTER_INTERVALS = 3
 STALE_AFTER_MIN_S = 15 * 60.0
+# While the stream stands in for polling, the coordinator only looks at it (no request) this
+# often: soon enough to notice a silent stream of a busy car within its polling interval.
+STREAM_LOOK_BUSY_S = 15.0
+STREAM_LOOK_S = 60.0
+BUSY_ACTIVITIES = frozenset({Activity.DRIVING, Activity.CHARGING})
 
 
 class VehicleReader(Protocol):
@@ -166,6 +173,10 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
         self.on_gone: Callable[[], None] | None = None
         # The version last written to the device registry (written only when it changes).
         self._sw_version: str | None = None
+        # The car's telemetry stream (set by the entry's `StreamIngest`), and whether the last
+        # poll left the car to it.
+        self.stream: StreamWatch | None = None
+        self._stream_polled = False
 
     @property
     def data_allowed(self) -> bool:
@@ -195,8 +206,20 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
         return ACTIVITY_ENDPOINTS | {name for name, count in self._wanted.items() if count > 0}
 
     @property
+    def streaming(self) -> bool:
+        """Whether the car's stream stands in for polling now."""
+        return self.stream is not None and self.stream.live(time.time(), busy=self._busy())
+
+    def _busy(self) -> bool:
+        snapshot: VehicleSnapshot | None = self.data
+        return snapshot is not None and snapshot.activity in BUSY_ACTIVITIES
+
+    @property
     def has_fresh_data(self) -> bool:
         """Whether the car was reached recently enough for its entities to be shown."""
+        if self.streaming:
+            # The stream tells every change (and whether the car is online) as it happens.
+            return True
         if self.last_success_at is None:
             # Nothing yet this run: restored values stand in until the first answer.
             return self.data is None or self.last_update_success
@@ -231,7 +254,35 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
         if snapshot is None:
             return
         car = snapshot.car.updated(sections, observed_at=observed_at, source=source)
+        if source == SOURCE_STREAM and observed_at > 0:
+            # Fields only stream from a connected (so online) car.
+            snapshot = replace(snapshot, state=ONLINE, activity=activity_of(car))
+            self.last_success_at = max(self.last_success_at or 0.0, observed_at)
         self.async_set_updated_data(replace(snapshot, car=car))
+
+    @callback
+    def async_stream_changed(self) -> None:
+        """The stream connected, went away or stopped: show it, or let polling take over."""
+        snapshot: VehicleSnapshot | None = self.data
+        if snapshot is None or self.stream is None:
+            return
+        if not self.streaming:
+            if self._stream_polled:
+                # Polling takes over at once.
+                self.config_entry.async_create_background_task(
+                    self.hass, self.async_request_refresh(), f"{DOMAIN} stream stopped"
+                )
+            return
+        connected = bool(self.stream.connected)
+        state = ONLINE if connected else "asleep"
+        activity = activity_of(snapshot.car) if connected else Activity.ASLEEP
+        self.last_success_at = time.time()
+        self.async_set_updated_data(replace(snapshot, state=state, activity=activity))
+        if connected and self.stream.residual_due(snapshot.data_time, time.time()):
+            # Just woke: the fields the stream does not carry are read once now.
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), f"{DOMAIN} stream connected"
+            )
 
     async def _async_update_data(self) -> VehicleSnapshot:
         try:
@@ -259,8 +310,27 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
             self.update_interval = None
             return self._keep(self.data, self._initial_state, Activity.ASLEEP)
         previous: VehicleSnapshot | None = self.data
-        check = schedule.state_check_needed(self.schedule, time.time())
-        if check:
+        stream = self.stream
+        known_state: str | None = None
+        if stream is not None:
+            now = time.time()
+            if stream.live(now, busy=self._busy()):
+                streamed = await self._async_stream_poll(previous, stream, now)
+                if streamed is not None:
+                    return streamed
+                # A state check found the car otherwise than the stream said.
+                known_state = ONLINE if stream.connected is False else "asleep"
+            async_update_stream_issue(
+                self.hass, self.config_entry, self.vin, self._display_name, stream=stream, now=now
+            )
+            if self._stream_polled:
+                # Polling takes over: the car's schedule starts afresh, so an online car is read.
+                self._stream_polled = False
+                self.schedule = CarSchedule(interval=self.schedule.interval)
+        check = known_state is None and schedule.state_check_needed(self.schedule, time.time())
+        if known_state is not None:
+            state = known_state
+        elif check:
             try:
                 state = await self.reader.state()
             except TeslaFleetError as err:
@@ -270,7 +340,7 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
             # 408 if it fell asleep after all.
             state = ONLINE
         now = time.time()
-        if check:
+        if check or known_state is not None:
             self.last_success_at = now
         plan = self.polling.plan()
 
@@ -301,6 +371,57 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
         snapshot = VehicleSnapshot(state=state, activity=activity, car=car, data_time=now)
         self._note_software_version(snapshot)
         return snapshot
+
+    async def _async_stream_poll(
+        self, previous: VehicleSnapshot | None, stream: StreamWatch, now: float
+    ) -> VehicleSnapshot | None:
+        """A poll while the stream stands in: only what the stream cannot tell.
+
+        None: a state check found the car otherwise than the stream said (polling takes over).
+        """
+        self._stream_polled = True
+        async_update_stream_issue(
+            self.hass, self.config_entry, self.vin, self._display_name, stream=stream, now=now
+        )
+        if stream.check_due(now):
+            try:
+                checked = await self.reader.state()
+            except TeslaFleetError as err:
+                raise self._failed(err) from err
+            stream.checked(checked == ONLINE, now)
+            if stream.stopped is not None:
+                return None
+        connected = bool(stream.connected)
+        held = previous.car if previous is not None else CarState()
+        data_time = previous.data_time if previous is not None else None
+        plan = self.polling.plan()
+        if connected and not plan.paused and stream.residual_due(data_time, now):
+            try:
+                fresh = await self.reader.vehicle_data(sorted(self.endpoints))
+            except VehicleUnavailableError:
+                # Asleep after all: the stream missed the car going away.
+                stream.checked(False, now)
+                return None
+            except TeslaFleetError as err:
+                raise self._failed(err) from err
+            held = held.updated(
+                _not_streamed(fresh, held, stream.keys, now), observed_at=now, source=SOURCE_POLL
+            )
+            data_time = now
+            self._note_software_version_of(held)
+        self.last_success_at = now
+        activity = activity_of(held) if connected else Activity.ASLEEP
+        look = STREAM_LOOK_BUSY_S if activity in BUSY_ACTIVITIES else STREAM_LOOK_S
+        self.update_interval = timedelta(seconds=look)
+        return VehicleSnapshot(
+            state=ONLINE if connected else "asleep",
+            activity=activity,
+            car=held,
+            data_time=data_time,
+        )
+
+    def _note_software_version_of(self, car: CarState) -> None:
+        self._note_software_version(VehicleSnapshot(state=ONLINE, activity=Activity.IDLE, car=car))
 
     def _note_software_version(self, snapshot: VehicleSnapshot) -> None:
         """Keep the device's software version (shown on its device page) in step with the car."""
@@ -343,3 +464,28 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
             # The car may have left the account: let the products list decide (stale device).
             self.on_gone()
         return self.failures.failed(err)
+
+
+def _not_streamed(
+    fresh: Mapping[str, Any],
+    held: CarState,
+    streamed: frozenset[tuple[str, str]],
+    now: float,
+) -> dict[str, Any]:
+    """A `vehicle_data` answer without the fields the stream told within the last hour.
+
+    The stream pays for those; the read is for the others (and for a streamed field silent
+    for an hour, which the read then confirms).
+    """
+    out: dict[str, Any] = {}
+    for section, values in fresh.items():
+        if not isinstance(values, Mapping):
+            continue
+        out[section] = {
+            key: value
+            for key, value in values.items()
+            if (section, key) not in streamed
+            or held.source(section, key) != SOURCE_STREAM
+            or now - (held.observed_at(section, key) or 0.0) > RESIDUAL_EVERY_S
+        }
+    return out

@@ -1,6 +1,6 @@
 """What is known about one car: each `vehicle_data` field with when it was observed and by whom.
 
-A poll, a command's expected effect and (later) a telemetry stream all feed the same state;
+A poll, a command's expected effect and the telemetry stream all feed the same state;
 a field takes a new value only from an observation at least as recent as the one it holds, so
 a late record never overwrites a newer value whatever its source. Readers use the typed
 sections of `vehicle_data.py` (`car.charge.battery_level`) and never learn the source.
@@ -26,6 +26,7 @@ from .vehicle_data import (
 
 SOURCE_POLL = "poll"
 SOURCE_COMMAND = "command"
+SOURCE_STREAM = "stream"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,11 @@ class CarState:
         """When the held value of one field was observed (None: never)."""
         found = self._fields.get(section, {}).get(key)
         return found.observed_at if found is not None else None
+
+    def value(self, section: str, key: str) -> Any:
+        """The held value of one field as Tesla sent it (None: never observed)."""
+        found = self._fields.get(section, {}).get(key)
+        return found.value if found is not None else None
 
     def source(self, section: str, key: str) -> str | None:
         """Which source the held value of one field came from (None: never observed)."""
