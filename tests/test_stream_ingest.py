@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
+import json
 import socket
 import ssl
 import time
@@ -23,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.tesla_fleet_direct import stream_ingest, vehicle_coordinator
 from custom_components.tesla_fleet_direct.const import DOMAIN
+from custom_components.tesla_fleet_direct.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tesla_fleet_direct.models import TeslaFleetDirectConfigEntry
 from custom_components.tesla_fleet_direct.stream_ingest import StreamIngest
 from custom_components.tesla_fleet_direct.stream_issues import stream_issue_id
@@ -337,3 +339,13 @@ async def test_polling_takes_over_when_the_server_stops_and_a_repair_says_why(
     assert coordinator.streaming
     await later(1)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_diagnostics_show_the_stream_without_a_vin(
+    hass: HomeAssistant, emulator: Emulator, streaming_entry: MockConfigEntry
+) -> None:
+    await pump(hass, emulator)
+    dump = await async_get_config_entry_diagnostics(hass, entry_of(hass))
+    assert dump["stream"]["accepted"] > 0
+    assert dump["vehicles"][0]["streaming"] or dump["vehicles"][1]["streaming"]
+    assert M3 not in json.dumps(dump)

@@ -121,6 +121,7 @@ def _vehicle(coordinator: TeslaVehicleCoordinator) -> dict[str, Any]:
         ),
         "last_update_success": coordinator.last_update_success,
         "has_fresh_data": coordinator.has_fresh_data,
+        "streaming": coordinator.streaming,
         "last_exception": repr(coordinator.last_exception) if coordinator.last_exception else None,
         "requested_endpoints": sorted(coordinator.endpoints),
         "scopes": sorted(coordinator.scopes),
@@ -160,6 +161,8 @@ async def async_get_config_entry_diagnostics(
         },
         "vehicles": [_vehicle(c) for c in data.vehicles.coordinators.values()],
         "energy_sites": [energy_site_diagnostics(c) for c in _sites(data)],
+        # The cars' telemetry stream: counts and each car's stream state (VINs scrubbed below).
+        "stream": data.stream.diagnostics() if data.stream is not None else None,
     }
     scrubbed: dict[str, Any] = _scrub(result, _secrets(entry))
     return scrubbed

@@ -39,13 +39,14 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util.json import json_loads
 
+from .api.accounting import PRICE_PER_SIGNAL
 from .api.car_state import SOURCE_STREAM
 from .const import DOMAIN, LOGGER
 from .devices import VehicleFleet
 from .models import TeslaFleetDirectConfigEntry
 from .schedule.stream import MIN_BUSY_SILENCE_S, StreamWatch
-from .streaming_upkeep import StreamingSettings
-from .telemetry_fields import BY_NAME, EVERY
+from .streaming_upkeep import PENDING, STREAMING, StreamingSettings
+from .telemetry_fields import BY_NAME, EVERY, estimate
 from .telemetry_values import SKIP, MalformedValueError
 from .vehicle_coordinator import TeslaVehicleCoordinator
 
@@ -424,8 +425,11 @@ def async_start_stream(hass: HomeAssistant, entry: TeslaFleetDirectConfigEntry) 
     if settings is None or not settings.topic_base.strip("/"):
         return
     data = entry.runtime_data
-    record = getattr(data.meter, "record_signals", None)
-    ingest = StreamIngest(hass, settings, data.vehicles, record)
+    ingest = StreamIngest(hass, settings, data.vehicles, data.meter.record_signals)
+    streaming_cars = sum(1 for state in settings.cars.values() if state in (STREAMING, PENDING))
+    month = estimate(settings.fields) * PRICE_PER_SIGNAL * streaming_cars
+    # The budget keeps a typical month of signals back before planning the residual polling.
+    data.polling.streaming_month_usd = lambda: month
     data.stream = ingest
     entry.async_on_unload(ingest.async_stop)
     entry.async_create_background_task(hass, ingest.async_start(), f"{DOMAIN} stream")
