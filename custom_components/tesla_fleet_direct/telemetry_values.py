@@ -10,7 +10,8 @@ another), so each reader accepts every plausible form and raises `MalformedValue
 
 A reader returns one value per `vehicle_data` key the field feeds (`StreamField.feeds`), in the
 form a `vehicle_data` answer has it (e.g. `charging_state` "Charging", `shift_state` "D",
-`conn_charge_cable` "<invalid>" when unplugged); `SKIP` leaves that key as it is.
+`conn_charge_cable` "<invalid>" when unplugged); `SKIP` leaves that key as it is, and an empty
+tuple (`ignored`) takes nothing from the field.
 """
 
 from __future__ import annotations
@@ -177,7 +178,7 @@ def minutes_to_seconds(raw: Any) -> tuple[Any, ...]:
 
 def ignored(raw: Any) -> tuple[Any, ...]:
     """A field whose value form is not known from any source: nothing is taken from it."""
-    return (SKIP,)
+    return ()
 
 
 # `WindowState` (closed, partially open, opened) -> `vehicle_data`'s 0 closed, else open.

@@ -103,7 +103,8 @@ class StreamWatch:
 
     def check_due(self, now: float) -> bool:
         """Whether a state check should confirm a live stream's picture of the car."""
-        since = max(self.last_heard or now, self.checked_at or 0.0)
+        heard = self.last_heard if self.last_heard is not None else now
+        since = max(heard, self.checked_at or 0.0)
         limit = QUIET_CONNECTED_CHECK_S if self.connected else ASLEEP_CHECK_S
         return now - since >= limit
 
