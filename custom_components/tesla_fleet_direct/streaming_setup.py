@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntryState, ConfigFlow, ConfigFlowResult
+from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -78,6 +79,8 @@ class StreamingSetupFlowMixin(ConfigFlow):
     _stream_server: dict[str, Any] | None = None
     _stream_chain: ServerChain | None = None
     _stream_summary: str = ""
+    # The entry whose streaming settings this flow changed (reloaded when the flow ends).
+    _stream_reload: str | None = None
 
     def _streaming_entry(self) -> TeslaFleetDirectConfigEntry:
         entry: TeslaFleetDirectConfigEntry = self._get_reconfigure_entry()
@@ -302,17 +305,30 @@ class StreamingSetupFlowMixin(ConfigFlow):
         took = [vin for vin, state in settings.cars.items() if state in TOOK_CONFIG]
         await async_delete_configs(entry.runtime_data.client, took)
         clear_issues(self.hass, entry.entry_id, settings.cars)
-        self.hass.config_entries.async_update_entry(
-            entry, data={k: v for k, v in entry.data.items() if k != CONF_STREAMING}
-        )
+        self._save_streaming(entry, None)
         return self.async_abort(reason="streaming_off_done")
 
     def _save_streaming(
-        self, entry: TeslaFleetDirectConfigEntry, settings: StreamingSettings
+        self, entry: TeslaFleetDirectConfigEntry, settings: StreamingSettings | None
     ) -> None:
-        self.hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_STREAMING: settings.to_data()}
-        )
+        data = {k: v for k, v in entry.data.items() if k != CONF_STREAMING}
+        if settings is not None:
+            data[CONF_STREAMING] = settings.to_data()
+        self.hass.config_entries.async_update_entry(entry, data=data)
+        self._stream_reload = entry.entry_id
+
+    @callback
+    def async_remove(self) -> None:
+        """Reload the entry once the flow is gone if its streaming settings changed.
+
+        The entry reads the stream with the settings it was set up with (stream_ingest.py),
+        so it starts, follows the new settings or stops only when reloaded. Not before the flow
+        ends: its steps still read the entry's runtime data, which a reload replaces. Also when
+        the person closes the cars' summary without submitting it.
+        """
+        if self._stream_reload is not None:
+            self.hass.config_entries.async_schedule_reload(self._stream_reload)
+        super().async_remove()
 
     async def _async_car_labels(self) -> dict[str, str]:
         """The per-car states' texts in the user's language."""
