@@ -33,6 +33,7 @@ from .telemetry_values import (
     boolean,
     cabin_overheat,
     cable_type,
+    charge_port_latch,
     climate_keeper,
     defrost,
     detailed_charge_state,
@@ -47,6 +48,7 @@ from .telemetry_values import (
     minutes_to_seconds,
     number,
     positive_or_skip,
+    scheduled_charging_mode,
     sentry,
     shift_state,
     text,
@@ -320,6 +322,24 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         read=fast_charger,
     ),
     _f(
+        "ChargePortLatch",
+        _C,
+        "charge_state.charge_port_latch",
+        5,
+        charge=0.5,
+        parked=0.5,
+        read=charge_port_latch,
+    ),
+    _f(
+        "ScheduledChargingMode",
+        _C,
+        "charge_state.scheduled_charging_mode",
+        60,
+        charge=_RARE,
+        parked=_RARE,
+        read=scheduled_charging_mode,
+    ),
+    _f(
         "ScheduledChargingPending",
         _C,
         "charge_state.scheduled_charging_pending",
@@ -347,6 +367,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         read=location,
     ),
     _f("VehicleSpeed", _D, "drive_state.speed", 10, drive=EVERY),
+    _f("GpsHeading", _D, "drive_state.heading", 10, drive=EVERY),
     _f("Gear", _D, "drive_state.shift_state", 1, drive=4, parked=1, read=shift_state),
     _f("Odometer", _D, "vehicle_state.odometer", 60, drive=EVERY),
     # Navigation: only while a route is active (about half the driving).
@@ -383,7 +404,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
     _f(
         "HvacPower",
         _CL,
-        "climate_state.is_climate_on",
+        ("climate_state.is_climate_on", "climate_state.is_preconditioning"),
         5,
         drive=0.2,
         charge=0.2,
@@ -412,7 +433,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
     _f(
         "DefrostMode",
         _CL,
-        "climate_state.is_front_defroster_on",
+        ("climate_state.is_front_defroster_on", "climate_state.defrost_mode"),
         10,
         drive=_RARE,
         parked=_RARE,
@@ -521,6 +542,23 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         read=boolean,
     ),
     # Locks, doors, windows, sentry: a few times an awake hour, at once when they change.
+    _f(
+        "HomelinkNearby",
+        _S,
+        "vehicle_state.homelink_nearby",
+        10,
+        drive=2,
+        parked=_RARE,
+        read=boolean,
+    ),
+    _f(
+        "SpeedLimitMode",
+        _S,
+        "vehicle_state.speed_limit_mode.active",
+        60,
+        parked=_RARE,
+        read=boolean,
+    ),
     _f("Locked", _S, "vehicle_state.locked", 1, drive=0.5, parked=1, read=boolean),
     _f(
         "DoorState",
@@ -569,6 +607,7 @@ FIELDS: Final[tuple[StreamField, ...]] = (
         read=ignored,
     ),
     # Software: the installed version, and an update's progress while one runs.
+    _f("VehicleName", _SW, "vehicle_state.vehicle_name", 3600, parked=0.01, read=text),
     _f("Version", _SW, "vehicle_state.car_version", 3600, parked=0.01, read=text),
     *(
         _f(

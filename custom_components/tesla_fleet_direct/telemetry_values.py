@@ -186,13 +186,50 @@ window = enum(
     "WindowState",
     {"Closed": 0, "PartiallyOpen": 1, "Opened": 2},
 )
-# `HvacPowerState`: the cabin is conditioned while On or preconditioning; overheat protection
-# (fans only) is not "climate on" in `vehicle_data`.
-hvac_power = enum(
-    "HvacPowerState",
-    {"Off": False, "On": True, "Precondition": True, "OverheatProtect": False},
+# `HvacPowerState` -> (is_climate_on, is_preconditioning): the cabin is conditioned while On or
+# preconditioning; overheat protection (fans only) is not "climate on" in `vehicle_data`.
+_HVAC: Final = {
+    "Off": (False, False),
+    "On": (True, False),
+    "Precondition": (True, True),
+    "OverheatProtect": (False, False),
+}
+
+
+def hvac_power(raw: Any) -> tuple[Any, ...]:
+    """`HvacPower` -> `is_climate_on`, `is_preconditioning`."""
+    name = _enum_name(raw, "HvacPowerState")
+    if name is None or name in ("Invalid", "Unknown"):
+        return (None, None)
+    if name not in _HVAC:
+        raise MalformedValueError(f"unknown member {name}")
+    return _HVAC[name]
+
+
+# `DefrostModeState` -> (is_front_defroster_on, defrost_mode): `vehicle_data`'s defrost_mode is
+# 0 off, 1 normal, 2 max (HA core teslemetry `climate.py` reads 2 as max defrost).
+_DEFROST: Final = {"Off": (False, 0), "Normal": (True, 1), "Max": (True, 2)}
+
+
+def defrost(raw: Any) -> tuple[Any, ...]:
+    """`DefrostMode` -> `is_front_defroster_on`, `defrost_mode`."""
+    name = _enum_name(raw, "DefrostModeState")
+    if name is None or name in ("Invalid", "Unknown"):
+        return (None, None)
+    if name not in _DEFROST:
+        raise MalformedValueError(f"unknown member {name}")
+    return _DEFROST[name]
+
+
+# `ChargePortLatchValue`: vehicle_data says "Engaged", "Disengaged", "Blocking"; SNA is no reading.
+charge_port_latch = enum(
+    "ChargePortLatch",
+    {"SNA": None, "Disengaged": "Disengaged", "Engaged": "Engaged", "Blocking": "Blocking"},
 )
-defrost = enum("DefrostModeState", {"Off": False, "Normal": True, "Max": True})
+# `ScheduledChargingModeValue` -> vehicle_data's "Off", "StartAt", "DepartBy".
+scheduled_charging_mode = enum(
+    "ScheduledChargingMode", {"Off": "Off", "StartAt": "StartAt", "DepartBy": "DepartBy"}
+)
 # `vehicle_data`'s climate_keeper_mode names (the proto calls camp mode "Party").
 climate_keeper = enum(
     "ClimateKeeperModeState",
