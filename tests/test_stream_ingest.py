@@ -196,6 +196,7 @@ async def test_streamed_battery_level_shows_without_polling_the_car(
     assert coordinator.data.car.source("charge_state", "battery_level") == "stream"
     # The stream told it: no state check, no data read, no wake since.
     assert requests(emulator, start) == {"state": 0, "data": 0, "wake": 0}
+    assert state_of(hass, entity_id_for(hass, "binary_sensor", "streaming")).state == "on"
     assert ingest_of(hass).counts.signals[M3] > 0
 
 
@@ -333,6 +334,7 @@ async def test_polling_takes_over_when_the_server_stops_and_a_repair_says_why(
     assert issue is not None
     assert issue.translation_key == "streaming_stopped_silent"
     assert coordinator.has_fresh_data
+    assert state_of(hass, entity_id_for(hass, "binary_sensor", "streaming")).state == "off"
     # The server comes back: the stream stands in again and the issue goes.
     server.up = True
     await pump(hass, emulator, 31)

@@ -18,7 +18,8 @@ from .devices import TeslaFleetDirectConfigEntry, async_listen_vehicles
 from .energy_coordinator import TeslaEnergySiteCoordinator
 from .energy_entities import energy_site_binary_sensors
 from .energy_sites import async_listen_energy_sites
-from .entity import TeslaRememberingVehicleEntity
+from .entity import TeslaRememberingVehicleEntity, TeslaVehicleEntity
+from .streaming_upkeep import StreamingSettings
 from .vehicle_coordinator import TeslaVehicleCoordinator, VehicleSnapshot
 
 PARALLEL_UPDATES = 0
@@ -270,6 +271,35 @@ class TeslaVehicleBinarySensor(TeslaRememberingVehicleEntity, BinarySensorEntity
             self._attr_is_on = last.state == STATE_ON
 
 
+STREAMING_DESCRIPTION = BinarySensorEntityDescription(
+    key="streaming",
+    translation_key="streaming",
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+class TeslaStreamingBinarySensor(TeslaVehicleEntity, BinarySensorEntity):
+    """Whether the car's telemetry stream stands in for polling now (streaming set up only).
+
+    Always available: it tells the integration's own state, which is known even when the car
+    is not.
+    """
+
+    def __init__(self, coordinator: TeslaVehicleCoordinator) -> None:
+        """Bind to the car; it needs no vehicle data."""
+        super().__init__(coordinator, STREAMING_DESCRIPTION, endpoints=frozenset())
+
+    @property
+    def available(self) -> bool:
+        """Always: the stream's state is Home Assistant's own."""
+        return True
+
+    @property
+    def is_on(self) -> bool:
+        """On while the stream is live (polling has stepped back)."""
+        return self.coordinator.streaming
+
+
 def vehicle_binary_sensors(
     coordinator: TeslaVehicleCoordinator,
 ) -> list[TeslaVehicleBinarySensor]:
@@ -291,9 +321,13 @@ async def async_setup_entry(
 ) -> None:
     """Add binary sensors for every car now and for cars that appear later."""
 
+    streaming = StreamingSettings.from_entry(entry) is not None
+
     @callback
     def add_vehicle(coordinator: TeslaVehicleCoordinator) -> None:
         async_add_entities(vehicle_binary_sensors(coordinator))
+        if streaming and coordinator.data_allowed:
+            async_add_entities([TeslaStreamingBinarySensor(coordinator)])
 
     async_listen_vehicles(hass, entry, add_vehicle)
 
