@@ -6,7 +6,9 @@ artifacts/e2e/. Each screen is also checked for translation defects (`HomeAssist
 a `Translation error` or a key shown instead of text fails the walk at that screen.
 
 The walk ends with streaming: the dev instance's telemetry server (a dev CA its Home Assistant
-trusts) and Mosquitto, which its MQTT integration reads and the emulator publishes to.
+trusts) and Mosquitto, which its MQTT integration reads and the emulator publishes to. The
+emulator runs in this test, so the test drives its stream (`Emulator.advance`), as
+`python -m fleet_emulator` does every second on its own.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ OPTIONS_SAVED = "Options successfully saved"
 # Starting Home Assistant, two sign-ins, a re-authentication, streaming: well under a minute
 # on a quiet machine, more on a busy CI runner.
 WALK_TIMEOUT_S = 300
+# How long the device page gets to show a streamed value (a message and a one-second hand-over).
+STREAMED_MS = 10_000
 
 STRINGS = load_strings()
 
@@ -369,6 +373,55 @@ async def set_up_streaming(ui: HomeAssistantUI, instance: DevInstance, car: Vehi
     await ui.close_dialog()
 
 
+async def battery_follows_the_stream(ui: HomeAssistantUI, emulator: Emulator, car: Vehicle) -> None:
+    """The car's device page shows each battery level the car streams; nothing is polled.
+
+    The set-up ends with the entry reloaded, which reads every car once and subscribes in the
+    background; the page cannot tell when the subscription is in place. So the first level may
+    need a few tries (each sets a new level and lets the car send it: a field goes out when it
+    changed, at most once per its interval). From the first level shown the stream is live:
+    the next levels must follow with no `vehicle_data` request at all.
+    """
+    page = ui.page
+    await ui.open_device(car.display_name)
+    battery = page.locator("hui-sensor-entity-row").filter(has_text="Battery level")
+    interval = battery_interval(emulator, car)
+    # Levels polling never read (the car charges from 48 %), below its charge limit.
+    levels = iter(range(71, 80))
+    for tries in range(4):
+        car.battery_level = float(next(levels))
+        # The first time the car connects and sends every field; afterwards the level is due
+        # again once its interval has passed (virtual time: the emulator runs in this test).
+        emulator.advance(interval if tries else 0)
+        try:
+            await expect(battery).to_contain_text(streamed(car), timeout=STREAMED_MS)
+            break
+        except AssertionError:
+            if tries == 3:
+                raise
+    await ui.step("streamed-battery", battery)
+    live = len(emulator.ledger.entries)
+    for shown in (1, 2):
+        car.battery_level = float(next(levels))
+        emulator.advance(interval)
+        await expect(battery).to_contain_text(streamed(car), timeout=STREAMED_MS)
+        await ui.step(f"streamed-battery-{shown}", battery)
+    polled = [e.path for e in emulator.ledger.entries[live:] if "vehicle_data" in e.path]
+    assert polled == [], f"read by polling while streaming: {polled}"
+
+
+def battery_interval(emulator: Emulator, car: Vehicle) -> float:
+    """The battery level's interval in the configuration the car holds."""
+    (config,) = emulator.telemetry.car(car.vin).configs.values()
+    interval: float = config.claims["fields"]["BatteryLevel"]["interval_seconds"]
+    return interval
+
+
+def streamed(car: Vehicle) -> re.Pattern[str]:
+    """The car's battery level as the page writes it."""
+    return re.compile(rf"\b{round(car.battery_level)}\s?%")
+
+
 @pytest.mark.timeout(WALK_TIMEOUT_S)
 async def test_every_flow_step_in_the_browser(
     chromium: Path, browser_profile: Path, artifacts: Path, tmp_path: Path, emulator: Emulator
@@ -391,3 +444,4 @@ async def test_every_flow_step_in_the_browser(
         # After the reauthentication: it kept the app domain, so streaming can be set up.
         streaming_car = emulator.vehicle(STREAMING_VIN)
         await set_up_streaming(ui, instance, streaming_car)
+        await battery_follows_the_stream(ui, emulator, streaming_car)
