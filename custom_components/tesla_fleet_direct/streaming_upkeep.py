@@ -400,6 +400,8 @@ class StreamingUpkeep:
 
     async def _async_tick(self, settings: StreamingSettings) -> None:
         data = self._entry.runtime_data
+        # Read now: Home Assistant deletes the runtime data if the entry unloads meanwhile.
+        names = car_names(self._entry)
         now = now_ts()
         # What would be sent: the server's current chain when it is read from the server.
         candidate = settings
@@ -431,7 +433,7 @@ class StreamingUpkeep:
         except TeslaFleetError as err:
             # Retried at the next tick: the last week before `exp` leaves room for that.
             LOGGER.warning("Keeping the streaming configuration current failed: %s", err)
-        _update_car_issues(self._hass, settings, car_names(self._entry), errors)
+        _update_car_issues(self._hass, settings, names, errors)
         self._save(settings)
 
     async def _async_errors(self, settings: StreamingSettings) -> dict[str, str]:
