@@ -30,6 +30,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from .energy import Site
 from .scenario import EventSpec, Scenario
+from .telemetry import SETTABLE, AppConfig, CarTelemetry
 from .vehicle import Vehicle
 
 if TYPE_CHECKING:
@@ -166,7 +167,43 @@ def snapshot(emu: Emulator) -> dict[str, Any]:
         "security": {vin: car.export_state() for vin, car in emu.world.security.items()},
         "vehicles": {vin: _encode(car) for vin, car in emu.world.vehicles.items()},
         "sites": {str(site_id): _encode(site) for site_id, site in emu.world.sites.items()},
+        # The cars' telemetry settings and the configurations they hold (streaming survives).
+        "telemetry": {vin: _telemetry_state(car) for vin, car in emu.telemetry.cars.items()},
     }
+
+
+def _telemetry_state(car: CarTelemetry) -> dict[str, Any]:
+    return {
+        **{name: getattr(car, name) for name in sorted(SETTABLE)},
+        "configs": {
+            client_id: {
+                "claims": cfg.claims,
+                "sent_at": cfg.sent_at,
+                "accepted": cfg.accepted,
+                "trusted": cfg.trusted,
+                "synced": cfg.synced,
+            }
+            for client_id, cfg in car.configs.items()
+        },
+    }
+
+
+def _restore_telemetry(emu: Emulator, saved: Mapping[str, Any]) -> None:
+    for vin, state in saved.items():
+        if vin not in emu.world.vehicles or not isinstance(state, Mapping):
+            continue
+        car = emu.telemetry.car(vin)
+        for name in SETTABLE:
+            if name in state:
+                setattr(car, name, state[name])
+        for client_id, cfg in dict(state.get("configs", {})).items():
+            car.configs[str(client_id)] = AppConfig(
+                dict(cfg["claims"]),
+                float(cfg["sent_at"]),
+                accepted=bool(cfg["accepted"]),
+                trusted=bool(cfg["trusted"]),
+                synced=bool(cfg.get("synced", False)),
+            )
 
 
 def restore(emu: Emulator, saved: SavedState) -> None:
@@ -188,6 +225,7 @@ def restore(emu: Emulator, saved: SavedState) -> None:
     for site_id, fields in data.get("sites", {}).items():
         if int(site_id) in emu.world.sites:
             _apply(emu.world.sites[int(site_id)], Site, fields)
+    _restore_telemetry(emu, data.get("telemetry", {}))
     # Restored objects stand at the saved moment: run them, and every event since, up to now.
     emu.world.pending = _events_since(emu.scenario, float(data["saved_at"]))
     emu.world.advance()

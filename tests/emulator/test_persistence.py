@@ -18,6 +18,7 @@ from freezegun.api import FrozenDateTimeFactory
 
 from custom_components.tesla_fleet_direct.api.signing import VehicleSigner
 from fleet_emulator import Emulator
+from fleet_emulator.telemetry import AppConfig
 
 from .conftest import M3, MY, OWNER, SITE, Api
 
@@ -172,6 +173,31 @@ async def test_restart_keeps_the_simulation_and_the_clock(
         car = second.vehicle(M3)
         assert (car.charge_limit_soc, car.locked, car.odometer) == (65, False, odometer)
         assert second.site(SITE).backup_reserve_percent == 42
+
+
+async def test_restart_keeps_the_cars_streaming_configuration(
+    tmp_path: Path, http: ClientSession
+) -> None:
+    """A car that took a telemetry configuration still holds it after a restart (it streams)."""
+    state = tmp_path / "state.json"
+    claims = {"hostname": "t.example", "port": 443, "fields": {"Locked": {"interval_seconds": 1}}}
+    async with running(state) as first:
+        car = first.telemetry.car(MY)
+        car.configs["tfd-client"] = AppConfig(claims, 1.0, accepted=True, trusted=True, synced=True)
+        car.other_apps = 2
+        first.save_state()
+
+    async with running(state) as second:
+        kept = second.telemetry.car(MY)
+        assert kept.other_apps == 2
+        config = kept.configs["tfd-client"]
+        assert (config.claims, config.accepted, config.trusted, config.synced) == (
+            claims,
+            True,
+            True,
+            True,
+        )
+        assert M3 not in second.telemetry.cars or not second.telemetry.car(M3).configs
 
 
 async def test_events_due_while_stopped_happen_on_restart(
