@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
+import tempfile
 import time
 from typing import Any, Protocol
 
@@ -15,6 +18,8 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util.async_ import get_scheduled_timer_handles
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.tesla_fleet_direct.api.accounting import signal_cost_usd
+from custom_components.tesla_fleet_direct.schedule.budget import PollingIntervals
 from fleet_emulator import Emulator
 from fleet_emulator.clock import Clock
 from fleet_emulator.ledger import LedgerEntry
@@ -27,6 +32,18 @@ from .baseline import BaselinePoller
 from .jobs import START, Job
 from .memory import PeakRss
 from .scenarios import DAY, Press
+from .streaming import (
+    AFTER_STOP_S,
+    Mqtt,
+    StreamingSide,
+    StreamRig,
+    field_plan,
+    housekeeping,
+    setup_streaming_entry,
+    start_mqtt,
+    start_rig,
+    stop_mqtt,
+)
 
 
 def _timer_due(hass: HomeAssistant) -> bool:
@@ -36,6 +53,7 @@ def _timer_due(hass: HomeAssistant) -> bool:
         isinstance(handle, asyncio.TimerHandle)
         and not handle.cancelled()
         and handle.when() <= horizon
+        and not housekeeping(handle)
         for handle in get_scheduled_timer_handles(hass.loop)
     )
 
@@ -51,6 +69,8 @@ class Samples:
     asleep_s: float = 0.0
     asleep_without_s: float = 0.0
     round_trips: list[float] = field(default_factory=list)
+    # Stream stopped: what the first car showed at each sample after the stop.
+    after_stop: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,8 +140,28 @@ class Ours:
         await self.hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job) -> SideRun:
-    """Run one side over the scenario and return its figures (see `metrics`)."""
+async def run_job(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    job: Job,
+    directory: Path | None = None,
+) -> SideRun:
+    """Run one side over the scenario and return its figures (see `metrics`); the streaming
+    side keeps its broker's files in `directory` (a temporary folder when None)."""
+    with contextlib.ExitStack() as stack:
+        if directory is None:
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        mqtt = await start_mqtt(hass, freezer, directory) if job.side == "streaming" else None
+        try:
+            return await _run_job(hass, freezer, job, mqtt)
+        finally:
+            if mqtt is not None:
+                await stop_mqtt(hass, mqtt, None)
+
+
+async def _run_job(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job, mqtt: Mqtt | None
+) -> SideRun:
     freezer.move_to(START)
     start = time.time()
     scenario = parse_scenario(job.scenario.document(job.sleep_model), start=start)
@@ -132,16 +172,35 @@ async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job)
     untouched = World(scenario, Clock())
     await emu.start("127.0.0.1", 0)
     session: aiohttp.ClientSession | None = None
+    rig: StreamRig | None = None
     memory = PeakRss() if job.measure_memory else None
     try:
         began = time.process_time()
         side: Side
+        entry: ConfigEntry | None = None
         if job.side == "ours":
             entry = await setup_integration(hass, emu, options=job.scenario.options)
             # Set-up may leave requests in flight as background tasks; finish them before
             # virtual time moves, or their client timeouts would fire.
             await hass.async_block_till_done(wait_background_tasks=True)
             side = Ours(hass, entry)
+        elif mqtt is not None:
+            rig = start_rig(hass, emu, job.scenario.vins, mqtt)
+            entry = await setup_streaming_entry(
+                hass,
+                emu,
+                rig,
+                options=job.scenario.options,
+                start=start,
+                duration_s=job.duration_s,
+            )
+            side = StreamingSide(
+                Ours(hass, entry),
+                entry,
+                rig,
+                stream_down_at=_at(start, job.scenario.stream_down_at),
+                stream_up_at=_at(start, job.scenario.stream_up_at),
+            )
         else:
             session = aiohttp.ClientSession()
             side = BaselinePoller(session, emu, job.scenario.vins, job.scenario.site_ids)
@@ -152,16 +211,27 @@ async def run_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job)
         )
         cpu += step_cpu
         peak = (memory.peak_mb(), memory.growth_mb()) if memory else (0.0, 0.0)
-        if job.side == "ours":
+        stream = (
+            stream_figures(job, emu, side, samples, start=start)
+            if isinstance(side, StreamingSide)
+            else {}
+        )
+        if entry is not None:
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done()
     finally:
         if session is not None:
             await session.close()
+        if rig is not None:
+            rig.server.close()
         await emu.stop()
-    return SideRun(
-        figures(job, emu, samples, start=start, cpu=cpu, peak=peak), list(emu.ledger.entries)
-    )
+    result = figures(job, emu, samples, start=start, cpu=cpu, peak=peak)
+    result.update(stream)
+    return SideRun(result, list(emu.ledger.entries))
+
+
+def _at(start: float, offset: float | None) -> float | None:
+    return None if offset is None else start + offset
 
 
 async def _drive(
@@ -182,14 +252,22 @@ async def _drive(
     pending: tuple[Press, float] | None = None
     cpu = 0.0
     steps = int(job.duration_s // job.step_s)
-    for _ in range(steps):
-        freezer.tick(job.step_s)
-        now = time.time()
+
+    def act(now: float) -> None:
         while actions and start + actions[0].at <= now:
             action = actions.pop(0)
             for world in (emu.world, untouched):
                 world.advance()
                 setattr(world.vehicles[action.vin], action.attribute, action.value)
+
+    for _ in range(steps):
+        if isinstance(side, StreamingSide):
+            # Finer steps while a car streams; Home Assistant's share of them is its CPU.
+            cpu += await side.advance(freezer, job.step_s, act)
+        else:
+            freezer.tick(job.step_s)
+        now = time.time()
+        act(now)
         began = time.process_time()
         if pending is None and presses and start + presses[0].at <= now:
             press = presses.pop(0)
@@ -218,7 +296,39 @@ async def _drive(
             if untouched.vehicles[v].power_state == "asleep":
                 samples.asleep_without_s += job.step_s
         samples.site_times.append(now)
+        if isinstance(side, StreamingSide):
+            _sample_stop(side, emu=emu, vins=vins, samples=samples, now=now, start=start)
     return samples, cpu
+
+
+def _sample_stop(
+    side: StreamingSide,
+    *,
+    emu: Emulator,
+    vins: list[str],
+    samples: Samples,
+    now: float,
+    start: float,
+) -> None:
+    """After a stream stop, what the first car's battery and position looked like."""
+    if side.stopped_at is None or now - side.stopped_at > AFTER_STOP_S:
+        return
+    v = vins[0]
+    car = emu.world.vehicles[v]
+    battery = side.observed_at(v, "charge_state", "battery_level")
+    location = side.observed_at(v, "drive_state", "latitude")
+    samples.after_stop.append(
+        {
+            "after_s": round(now - side.stopped_at, 1),
+            "charging": car.charging,
+            "driving": car.drive is not None,
+            "online": car.power_state == "online",
+            "battery_age_s": round(now - (battery or start), 1),
+            "location_age_s": round(now - (location or start), 1),
+            "battery_shown": side.entity_available(v, "battery_level"),
+            "repair_issue": side.stream_issue(v),
+        }
+    )
 
 
 async def _press(
@@ -313,6 +423,20 @@ def figures(
         "cost_usd_per_month_state_billed": round(
             metrics.monthly_cost(entries, days, state_billed=True), 4
         ),
+        # The requests alone (the streaming side adds its signals to the two costs above).
+        "request_cost_usd_per_month": round(
+            metrics.monthly_cost(entries, days, state_billed=False), 4
+        ),
+        "signals": 0,
+        "signals_per_vehicle_day": 0.0,
+        "signal_cost_usd_per_month": 0.0,
+        "vehicle_data_requests": metrics.endpoint_count(entries, "vehicle_data"),
+        "vehicle_data_per_vehicle_day": round(
+            metrics.endpoint_count(entries, "vehicle_data") / (cars * days), 2
+        ),
+        "state_checks": sum(
+            metrics.endpoint_count(entries, name) for name in metrics.STATE_ENDPOINTS
+        ),
         "polling_wakes": metrics.wakes(entries),
         "sleep_minutes_lost": round(
             (samples.asleep_without_s - samples.asleep_s) / 60 / (cars * days), 1
@@ -330,4 +454,121 @@ def figures(
         # The process's peak resident size during the job, and how far it rose above the start.
         "peak_memory_mb": round(peak[0], 1),
         "memory_growth_mb": round(peak[1], 1),
+    }
+
+
+def stream_figures(
+    job: Job, emu: Emulator, side: StreamingSide, samples: Samples, *, start: float
+) -> dict[str, Any]:
+    """The streaming side's own figures (they replace or add to `figures`).
+
+    Cost: the ledger's requests plus every field message the emulator's server published
+    (one signal each, what Tesla bills) at $1 per 150,000. Freshness: how old the battery
+    level (charging) and position (driving) Home Assistant holds were at each sample, whichever
+    source told them last.
+    """
+    entries = list(emu.ledger.entries)
+    days = job.duration_s / DAY
+    cars = max(1, len(job.scenario.vins))
+    rig = side.rig
+    keys = {v["vin"]: v["vin"] for v in job.scenario.vehicles}
+    keys.update({str(v["id"]): v["vin"] for v in job.scenario.vehicles if "id" in v})
+    intervals = field_plan()
+    signals = sum(rig.signals(v) for v in job.scenario.vins)
+    signal_month = signal_cost_usd(signals) * metrics.DAYS_PER_MONTH / days
+    up, down = metrics.state_checks(entries, keys, rig.connected)
+    ingest = rig.ingest
+    connected_s = sum(
+        min(span.end, start + job.duration_s) - span.start
+        for spans in rig.spans.values()
+        for span in spans
+    )
+    out: dict[str, Any] = {
+        "signals": signals,
+        "signals_per_vehicle_day": round(signals / (cars * days), 1),
+        "signal_cost_usd_per_month": round(signal_month, 4),
+        "cost_usd_per_month": round(
+            metrics.monthly_cost(entries, days, state_billed=False) + signal_month, 4
+        ),
+        "cost_usd_per_month_state_billed": round(
+            metrics.monthly_cost(entries, days, state_billed=True) + signal_month, 4
+        ),
+        "battery_level_interval_s": intervals.get("BatteryLevel"),
+        "location_interval_s": intervals.get("Location"),
+        "state_checks_stream_up": up,
+        "state_checks_stream_down": down,
+        "stream_connected_hours_per_vehicle_day": round(connected_s / 3600 / (cars * days), 2),
+        "stream_messages_published": rig.server.published,
+        "stream_messages_lost": rig.lost(),
+        "stream_delivery_timeouts": rig.delivery_timeouts,
+        # What the integration counted for the cost meter: should equal `signals`.
+        "signals_counted_by_integration": (
+            sum(ingest.counts.signals.values()) if ingest is not None else None
+        ),
+        # Sampled every (sub-)step, so every second while a car is awake.
+        **_age_stats("battery_age_charging", side.battery_held),
+        **_age_stats("location_age_driving", side.location_held),
+    }
+    if side.stopped_at is not None:
+        out.update(_stop_figures(job, side=side, samples=samples, entries=entries, keys=keys))
+    return out
+
+
+def _stop_figures(
+    job: Job,
+    *,
+    side: StreamingSide,
+    samples: Samples,
+    entries: list[LedgerEntry],
+    keys: dict[str, str],
+) -> dict[str, Any]:
+    """Stream stopped: how soon polling took over and what the first car showed meanwhile."""
+    assert side.stopped_at is not None
+    vin = job.scenario.vins[0]
+    first = samples.after_stop[0] if samples.after_stop else {}
+    intervals = PollingIntervals()
+    if first.get("driving"):
+        activity, interval = "driving", intervals.active
+    elif first.get("charging"):
+        activity, interval = "charging", intervals.charging
+    elif first.get("online"):
+        activity, interval = "parked online", intervals.idle
+    else:
+        activity, interval = "asleep", intervals.asleep
+    polled = metrics.first_request_after(
+        entries, side.stopped_at, ("vehicle_data", *metrics.STATE_ENDPOINTS), vin, keys
+    )
+    data = metrics.first_request_after(entries, side.stopped_at, ("vehicle_data",), vin, keys)
+    threshold = interval + job.step_s
+
+    def stale(sample: dict[str, Any]) -> bool:
+        age = (
+            sample["location_age_s"]
+            if sample["driving"]
+            else sample["battery_age_s"]
+            if sample["charging"]
+            else 0.0
+        )
+        return age > threshold
+
+    unmarked = [
+        s
+        for s in samples.after_stop
+        if stale(s) and s["battery_shown"] is not False and not s["repair_issue"]
+    ]
+    issue_at = next((s["after_s"] for s in samples.after_stop if s["repair_issue"]), None)
+    return {
+        "stream_stopped_at_s": round(side.stopped_at - START.timestamp(), 1),
+        "stream_stopped_activity": activity,
+        "stream_restarted_at_s": (
+            None if side.restarted_at is None else round(side.restarted_at - START.timestamp(), 1)
+        ),
+        "polling_interval_s": interval,
+        "polling_resumed_after_s": None if polled is None else round(polled - side.stopped_at, 1),
+        "vehicle_data_after_stop_s": None if data is None else round(data - side.stopped_at, 1),
+        "repair_issue_after_s": issue_at,
+        "stale_threshold_s": threshold,
+        "unmarked_stale_samples": len(unmarked),
+        "first_unmarked_stale_after_s": unmarked[0]["after_s"] if unmarked else None,
+        "after_stop": samples.after_stop,
     }

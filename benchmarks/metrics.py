@@ -7,7 +7,7 @@ requests are counted and cost nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 import math
 
 from custom_components.tesla_fleet_direct.api.accounting import request_cost_usd
@@ -73,3 +73,65 @@ def percentile(values: Sequence[float], share: float) -> float | None:
 def mean(values: Sequence[float]) -> float | None:
     """Arithmetic mean (None for no samples)."""
     return sum(values) / len(values) if values else None
+
+
+# Requests that ask only whether a car is online: the vehicle list and the single vehicle.
+STATE_ENDPOINTS = frozenset({"vehicles", "vehicle"})
+
+
+def endpoint_count(entries: Iterable[LedgerEntry], endpoint: str) -> int:
+    """Counted requests to `endpoint` (Tesla counts every answer below 500)."""
+    return sum(1 for e in entries if e.endpoint == endpoint and e.counted)
+
+
+def car_of(entry: LedgerEntry, keys: dict[str, str]) -> str | None:
+    """The VIN a per-car request is for (`keys`: VIN or vehicle id -> VIN); None otherwise."""
+    for part in reversed(entry.path.split("/")):
+        if part in keys:
+            return keys[part]
+    return None
+
+
+def state_checks(
+    entries: Iterable[LedgerEntry],
+    keys: dict[str, str],
+    streaming: Callable[[str, float], bool],
+) -> tuple[int, int]:
+    """Counted state checks while the car's stream was up, and while it was not.
+
+    A vehicle-list request answers for every car: it counts as "while up" when any car's
+    stream was up at the time.
+    """
+    vins = sorted(set(keys.values()))
+    up = down = 0
+    for e in entries:
+        if e.endpoint not in STATE_ENDPOINTS or not e.counted:
+            continue
+        vin = car_of(e, keys) if e.endpoint == "vehicle" else None
+        concerned = [vin] if vin is not None else vins
+        if any(streaming(v, e.time) for v in concerned):
+            up += 1
+        else:
+            down += 1
+    return up, down
+
+
+def first_request_after(
+    entries: Iterable[LedgerEntry],
+    after: float,
+    endpoints: Iterable[str],
+    vin: str,
+    keys: dict[str, str],
+) -> float | None:
+    """When the first counted request to `endpoints` about `vin` (or the vehicle list) went
+    out at or after `after`."""
+    wanted = frozenset(endpoints)
+    times = [
+        e.time
+        for e in entries
+        if e.endpoint in wanted
+        and e.time >= after
+        and e.counted
+        and (e.endpoint == "vehicles" or car_of(e, keys) == vin)
+    ]
+    return min(times, default=None)

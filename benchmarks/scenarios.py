@@ -53,6 +53,11 @@ class BenchScenario:
     duration_s: float | None = None
     # The integration's options (Configure) for ours; the defaults when empty.
     options: dict[str, Any] = field(default_factory=dict)
+    # Streaming side: the telemetry server goes down / comes back at these offsets.
+    stream_down_at: float | None = None
+    stream_up_at: float | None = None
+    # Measured on the streaming side only (a stream stop means nothing to polling).
+    streaming_only: bool = False
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -292,6 +297,33 @@ def command_round_trip() -> BenchScenario:
     )
 
 
+def stream_stopped_charging() -> BenchScenario:
+    """The commuter day, streaming; the telemetry server goes down an hour into the evening
+    charge and comes back an hour later."""
+    down = 18.5 * HOUR + 3600
+    return replace(
+        commuter(),
+        name="stream stopped, charging",
+        stream_down_at=down,
+        stream_up_at=down + 3600,
+        streaming_only=True,
+        costed=False,
+    )
+
+
+def stream_stopped_parked() -> BenchScenario:
+    """The commuter day, streaming; the telemetry server goes down halfway through the day
+    (noon, the car parked at work) and stays down: the drive home and the charge are missed by
+    the stream."""
+    return replace(
+        commuter(),
+        name="stream stopped, parked",
+        stream_down_at=12 * HOUR,
+        streaming_only=True,
+        costed=False,
+    )
+
+
 def all_scenarios(*, week: bool = False) -> list[BenchScenario]:
     """Every scenario the benchmark runs, in report order."""
     return [
@@ -303,6 +335,8 @@ def all_scenarios(*, week: bool = False) -> list[BenchScenario]:
         solar_home(),
         two_cars(7 if week else 30),
         command_round_trip(),
+        stream_stopped_charging(),
+        stream_stopped_parked(),
         scale(1),
         scale(10),
         scale(50),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -12,8 +13,9 @@ import pytest
 # Imported before `hass` exists so the loader finds this repository's custom_components.
 import custom_components.tesla_fleet_direct  # noqa: F401
 
+from .flood import run_flood
 from .harness import run_job
-from .jobs import JOBS, RESULTS, Job
+from .jobs import FLOODS, JOBS, RESULTS, FloodJob, Job
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +38,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             JOBS,
             ids=[f"{j.scenario.name}-{j.sleep_model}-{j.side}".replace(" ", "_") for j in JOBS],
         )
+    if "flood" in metafunc.fixturenames:
+        metafunc.parametrize("flood", FLOODS, ids=[f.name.replace(" ", "_") for f in FLOODS])
 
 
-@pytest.mark.usefixtures("socket_enabled")
-async def test_job(hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job) -> None:
-    """Run the job and keep its figures."""
-    RESULTS.append((await run_job(hass, freezer, job)).figures)
+@pytest.mark.usefixtures("socket_enabled", "mock_hass_config")
+async def test_job(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, job: Job, tmp_path: Path
+) -> None:
+    """Run the job and keep its figures (Home Assistant's mqtt integration, set up for the
+    streaming side, reads no configuration.yaml: `mock_hass_config`)."""
+    RESULTS.append((await run_job(hass, freezer, job, tmp_path)).figures)
+
+
+@pytest.mark.usefixtures("socket_enabled", "mock_hass_config")
+async def test_flood(hass: HomeAssistant, flood: FloodJob, tmp_path: Path) -> None:
+    """Flood Home Assistant with stream messages on the wall clock (no freezer)."""
+    RESULTS.append(await run_flood(hass, flood, tmp_path))

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 import itertools
+from pathlib import Path
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
 from benchmarks import metrics
+from benchmarks.flood import run_flood
 from benchmarks.harness import run_job
-from benchmarks.jobs import START, Job
-from benchmarks.report import pair_results, table
+from benchmarks.jobs import START, FloodJob, Job
+from benchmarks.report import pair_results, stream_targets, table
 from benchmarks.scenarios import BenchScenario, car, command_round_trip, solar_home, vin
-from custom_components.tesla_fleet_direct.api.accounting import REQUESTS_PER_USD
+from benchmarks.streaming import field_plan
+from custom_components.tesla_fleet_direct.api.accounting import REQUESTS_PER_USD, SIGNALS_PER_USD
+from custom_components.tesla_fleet_direct.schedule.budget import PollingIntervals
+from tests.mqtt_helpers import mosquitto_binary
 
 # Awake and charging from the start: both sides have data to fetch at once.
 SLICE = BenchScenario(
@@ -121,3 +127,106 @@ async def test_solar_home_site_power_stays_fresh_on_the_default_budget(
     priced = sum(counts[kind] / per for kind, per in REQUESTS_PER_USD.items())
     assert figures["cost_usd_per_month"] == pytest.approx(priced * 30 * 24, abs=1e-3)
     assert metrics.cost_usd({**counts, "energy": 0}) == metrics.cost_usd(counts)
+
+
+@pytest.mark.usefixtures("socket_enabled", "mock_hass_config")
+async def test_streaming_side_delivers_every_message_and_prices_the_signals(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, tmp_path: Path
+) -> None:
+    """Half an hour of the charging car on the streaming side (real Mosquitto, Home Assistant's
+    mqtt integration), its telemetry server down from minute 20: every message the emulator
+    published reached the integration, the signals it billed are what the integration
+    counted, the cost is the ledger's requests plus the signals at $1 per 150,000, the
+    battery level Home Assistant held while the stream ran was never older than the field's
+    interval, and after the stop polling took over."""
+    mosquitto_binary()  # skips without Mosquitto
+    scenario = replace(SLICE, stream_down_at=1200.0, streaming_only=True)
+    job = Job(scenario, "modern", "streaming", seconds=SLICE_S, measure_memory=False)
+    run = await run_job(hass, freezer, job, tmp_path)
+    figures = run.figures
+    assert figures["stream_messages_published"] > 0
+    assert figures["stream_messages_lost"] == figures["stream_delivery_timeouts"] == 0
+    assert figures["signals"] > 0
+    assert figures["signals_counted_by_integration"] == figures["signals"]
+    month = 30 * 86400 / SLICE_S
+    requests = sum(
+        per_kind / REQUESTS_PER_USD[kind]
+        for kind, per_kind in figures["billed_requests"].items()
+        if kind in REQUESTS_PER_USD
+    )
+    assert figures["cost_usd_per_month"] == pytest.approx(
+        (requests + figures["signals"] / SIGNALS_PER_USD) * month, abs=1e-3
+    )
+    assert figures["battery_level_interval_s"] == field_plan()["BatteryLevel"]
+    assert figures["battery_age_charging_p50_s"] <= figures["battery_level_interval_s"]
+    # Stopped while charging: the report says when the first request after the stop went out
+    # (the ledger's), and what the car showed meanwhile.
+    stop = START.timestamp() + 1200.0
+    assert figures["stream_stopped_activity"] == "charging"
+    assert figures["polling_interval_s"] == PollingIntervals().charging
+    first = min(
+        e.time
+        for e in run.ledger
+        if e.time >= stop and e.endpoint in ("vehicle_data", "vehicle", "vehicles")
+    )
+    assert figures["polling_resumed_after_s"] == pytest.approx(first - stop, abs=0.1)
+    samples = figures["after_stop"]
+    assert [s["after_s"] for s in samples[:3]] == [0.0, 30.0, 60.0]
+    assert all(s["charging"] for s in samples)
+    records = pair_results([figures])
+    assert "streaming" in records[0]
+    assert "stream stopped at" in table(records)
+
+
+def test_stream_targets_are_checked_against_the_intervals_and_default_polling() -> None:
+    """The Done-when lines: pass when streaming costs at most a fifth of default polling, the
+    ages stay within the interval + 5 s, and nothing polls or wakes while the stream is up."""
+    ours = {"cost_usd_per_month": 7.2, "cost_usd_per_month_state_billed": 14.64}
+    good = {
+        "cost_usd_per_month": 1.0,
+        "cost_usd_per_month_state_billed": 2.9,
+        "battery_age_charging_p95_s": 64.0,
+        "location_age_driving_p95_s": 12.0,
+        "battery_level_interval_s": 60,
+        "location_interval_s": 10,
+        "polling_wakes": 0,
+        "state_checks_stream_up": 0,
+        "state_checks_stream_down": 4,
+    }
+    bad = {**good, "cost_usd_per_month_state_billed": 3.0, "location_age_driving_p95_s": 16.0}
+    lines = stream_targets(
+        [
+            {"scenario": "commuter", "sleep_model": "strict", "ours": ours, "streaming": good},
+            {"scenario": "two cars", "sleep_model": "strict", "ours": ours, "streaming": bad},
+        ]
+    )
+    commuter = [line for line in lines if "commuter" in line]
+    assert len(commuter) == 6
+    assert all(line.startswith("PASS") for line in commuter)
+    failed = [line for line in lines if line.startswith("FAIL")]
+    assert len(failed) == 2
+    assert any("state checks billed" in line for line in failed)
+    assert any("location age driving p95 16 s (target <= 15 s)" in line for line in failed)
+
+
+@pytest.mark.usefixtures("socket_enabled", "mock_hass_config")
+async def test_flood_takes_every_message_and_times_the_loop(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """A few seconds of a small flood on the wall clock (the publisher a separate process):
+    every message published is taken by the integration, and each window reports the CPU,
+    the messages, the longest stall and the longest callback of the event loop."""
+    mosquitto_binary()
+    flood = FloodJob(cars=3, per_minute=600, minutes=0.05, idle_s=1.0, settle_s=0.5)
+    figures = await run_flood(hass, flood, tmp_path)
+    assert figures["published"] == 3 + 30  # each car's connection, then 600 a minute for 3 s
+    assert figures["received"] == figures["published"]
+    assert figures["signals"] == 30
+    assert figures["malformed"] == 0
+    windows = figures["windows"]
+    assert [w["window"] for w in windows] == ["idle", "minute 1"]
+    assert windows[0]["messages"] == 0
+    assert windows[1]["messages"] == figures["published"]
+    assert windows[1]["cpu_s"] > 0
+    assert 0 <= figures["longest_stall_ms"] < 5000
+    assert figures["longest_callback"]
