@@ -351,3 +351,39 @@ async def test_diagnostics_show_the_stream_without_a_vin(
     assert dump["stream"]["accepted"] > 0
     assert dump["vehicles"][0]["streaming"] or dump["vehicles"][1]["streaming"]
     assert M3 not in json.dumps(dump)
+
+
+async def test_a_car_asleep_at_start_up_is_left_to_the_stream(
+    hass: HomeAssistant,
+    emulator: Emulator,
+    mqtt_broker: Broker,
+    ha_mqtt: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One state check at start-up, then none while the car sleeps: the stream will say."""
+    clock = ShiftedClock()
+    monkeypatch.setattr(vehicle_coordinator, "time", clock)
+    emulator.vehicle(M3).power_state = "asleep"
+    stream_cars(emulator, mqtt_broker)
+    hass.data[DATA_PROBE] = ServerProbe(trust=ssl.create_default_context(), resolve=no_such_host)
+    await async_setup_domain(hass, emulator)
+    entry = create_entry(hass, emulator)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_STREAMING: streaming_data()}
+    )
+    with only_platforms(Platform.BINARY_SENSOR):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = coordinator_of(hass)
+    await until(lambda: coordinator.stream is not None)
+    start = len(emulator.ledger.entries)
+    for _ in range(12):  # two hours in ten-minute polls
+        clock.offset += 600
+        emulator.clock.advance(600)
+        await coordinator.async_refresh()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.streaming
+    assert requests(emulator, start) == {"state": 0, "data": 0, "wake": 0}
+    assert state_of(hass, entity_id_for(hass, "binary_sensor", "state")).state == "off"
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

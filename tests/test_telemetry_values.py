@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from custom_components.tesla_fleet_direct.schedule.stream import (
-    ASLEEP_CHECK_S,
+    QUIET_CONNECTED_CHECK_S,
     REPAIR_AFTER_S,
     RESIDUAL_EVERY_S,
     WOKE_READ_AFTER_S,
@@ -149,12 +149,15 @@ def test_connectivity_in_order_and_the_broker() -> None:
 def test_checks_and_residual_reads() -> None:
     watch = StreamWatch()
     watch.heard_connectivity(False, created_at=0, now=0)
-    assert not watch.check_due(ASLEEP_CHECK_S - 1)
-    assert watch.check_due(ASLEEP_CHECK_S)
-    watch.checked(False, ASLEEP_CHECK_S)
-    assert not watch.check_due(ASLEEP_CHECK_S + 1)
-    # Asleep per the stream but online per Tesla: the stream missed the car.
-    watch.checked(True, ASLEEP_CHECK_S + 2)
+    # A car the stream says is asleep is never checked (Tesla reports what it cannot reach).
+    assert not watch.check_due(10 * QUIET_CONNECTED_CHECK_S)
+    watch.heard_connectivity(True, created_at=10, now=10)
+    assert not watch.check_due(10 + QUIET_CONNECTED_CHECK_S - 1)
+    assert watch.check_due(10 + QUIET_CONNECTED_CHECK_S)
+    watch.checked(True, 10 + QUIET_CONNECTED_CHECK_S)
+    assert not watch.check_due(11 + QUIET_CONNECTED_CHECK_S)
+    # Connected per the stream but asleep per Tesla: the stream missed the car.
+    watch.checked(False, 12 + QUIET_CONNECTED_CHECK_S)
     assert watch.stopped is StreamStop.MISSED
     # A car that woke is read once (not when read a moment ago), then hourly.
     watch = StreamWatch()
@@ -164,3 +167,21 @@ def test_checks_and_residual_reads() -> None:
     assert watch.residual_due(1000 - WOKE_READ_AFTER_S, 1000)
     assert not watch.residual_due(1001, 1001 + RESIDUAL_EVERY_S - 1)
     assert watch.residual_due(1001, 1001 + RESIDUAL_EVERY_S)
+
+
+def test_a_check_at_start_up_is_the_streams_first_word() -> None:
+    watch = StreamWatch()
+    assert watch.adopt(False, 100)
+    assert watch.live(101, busy=False)
+    assert watch.connected is False
+    # Only once: later the stream speaks for itself.
+    assert not watch.adopt(True, 200)
+    # Not while the broker is away, and a broker that is back is not trusted blindly.
+    other = StreamWatch()
+    other.broker(False, 0)
+    assert not other.adopt(False, 1)
+    other.broker(True, 2)
+    assert other.stopped is None
+    assert not other.live(3, busy=False)
+    assert other.adopt(True, 4)
+    assert other.live(5, busy=False)

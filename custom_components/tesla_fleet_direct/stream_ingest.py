@@ -126,6 +126,8 @@ class StreamIngest:
         self._count_signals = count_signals
         self._busy_silence = busy_silence(settings.fields)
         self._keys = streamed_keys(settings.fields)
+        # Each car's state as the last send or daily check found it (`streaming`, `pending`...).
+        self._configured = dict(settings.cars)
         self.counts = StreamCounts()
         self.watches: dict[str, StreamWatch] = {}
         self.errors: dict[str, deque[dict[str, Any]]] = {}
@@ -168,8 +170,15 @@ class StreamIngest:
             return False
         self._unsubscribe.append(unsubscribe)
         self._unsubscribe.append(mqtt.async_subscribe_connection_status(self.hass, self._on_broker))
-        for vin in self.fleet.coordinators:
-            self.watch(vin)
+        now = time.time()
+        for vin, coordinator in self.fleet.coordinators.items():
+            if self._configured.get(vin) not in (STREAMING, PENDING):
+                continue
+            watch = self.watch(vin)
+            snapshot = coordinator.data
+            if snapshot is not None and coordinator.last_success_at is not None:
+                # The first poll already looked at the car: the stream takes it from there.
+                watch.adopt(snapshot.online, now)
         LOGGER.debug("Reading the cars' stream under %s/", self.topic_base)
         return True
 

@@ -335,6 +335,9 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
                 state = await self.reader.state()
             except TeslaFleetError as err:
                 raise self._failed(err) from err
+            if stream is not None and stream.adopt(state == ONLINE, time.time()):
+                # Nothing streamed since start-up: the stream stands in from the next poll.
+                self._stream_polled = True
         else:
             # Driving or charging at the last look: the car is awake. `vehicle_data` answers
             # 408 if it fell asleep after all.

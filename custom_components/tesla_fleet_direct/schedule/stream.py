@@ -7,9 +7,15 @@ fields from the stream; polling steps back to three things:
   connection (the car just woke; not if it was read in the last `WOKE_READ_AFTER_S`) and at
   most every `RESIDUAL_EVERY_S` while it stays online;
 - a state check to confirm the stream's picture after a long quiet (`check_due`): an hour after
-  the last record of a connected car, six hours for a car the stream says is asleep. A car found
-  otherwise than the stream says means the stream missed it (`StreamStop.MISSED`);
+  the last record of a connected car (a car that sleeps says so with a DISCONNECTED record). A
+  car found otherwise than the stream says means the stream missed it (`StreamStop.MISSED`).
+  A sleeping car is never checked: if it wakes and cannot reach the server, Tesla reports the
+  car's connection error (the upkeep's daily `fleet_telemetry_errors` read and its repair);
 - nothing else: no state checks, no reads of streamed fields, never a wake-up.
+
+At start-up nothing has been heard yet: the first poll's state check is taken as the stream's
+word (`adopt`) for a car whose configuration the upkeep found active, so a sleeping car is
+left to the stream from the first poll on instead of waiting for it to wake.
 
 The stream counts as stopped (`StreamStop`) when Home Assistant loses its MQTT broker, when a
 driving or charging car, whose position or battery changes all the time, has sent nothing for
@@ -28,7 +34,6 @@ RESIDUAL_EVERY_S: Final = 3600.0
 # A car that connects again (it woke) is read once, unless it was read this recently.
 WOKE_READ_AFTER_S: Final = 600.0
 QUIET_CONNECTED_CHECK_S: Final = 3600.0
-ASLEEP_CHECK_S: Final = 6 * 3600.0
 # A stopped stream is told to the user (a repair issue) once it stayed stopped this long: a car
 # waiting at a long red light sends nothing new for a while, and the next record clears it.
 REPAIR_AFTER_S: Final = 10 * 60.0
@@ -89,6 +94,11 @@ class StreamWatch:
         self.broker_up = up
         if not up:
             self._stop(StreamStop.BROKER, now)
+        elif self.stopped is StreamStop.BROKER:
+            # What the broker missed meanwhile is unknown: the next record (or the adopted
+            # check) tells; until then the stream is not trusted.
+            self.stopped, self.stopped_at = None, None
+            self.last_heard = None
 
     def live(self, now: float, *, busy: bool) -> bool:
         """Whether the stream stands in for polling now (marks a silent busy car stopped)."""
@@ -101,12 +111,25 @@ class StreamWatch:
             return False
         return True
 
+    def adopt(self, online: bool, now: float) -> bool:
+        """Take a state check as the stream's first word (nothing heard since start-up).
+
+        False when the stream has spoken already, has stopped, or the broker is away.
+        """
+        if self.last_heard is not None or self.stopped is not None or not self.broker_up:
+            return False
+        self.connected = online
+        self.connected_at = now if online else None
+        self.last_heard = self.checked_at = now
+        return True
+
     def check_due(self, now: float) -> bool:
-        """Whether a state check should confirm a live stream's picture of the car."""
+        """Whether a state check should confirm a live stream's picture of a connected car."""
+        if not self.connected:
+            return False
         heard = self.last_heard if self.last_heard is not None else now
         since = max(heard, self.checked_at or 0.0)
-        limit = QUIET_CONNECTED_CHECK_S if self.connected else ASLEEP_CHECK_S
-        return now - since >= limit
+        return now - since >= QUIET_CONNECTED_CHECK_S
 
     def checked(self, online: bool, now: float) -> None:
         """What the state check found: agreeing confirms the stream, else it missed the car."""
