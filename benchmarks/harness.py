@@ -311,7 +311,7 @@ def _sample_stop(
     start: float,
 ) -> None:
     """After a stream stop, what the first car's battery and position looked like."""
-    if side.stopped_at is None or now - side.stopped_at > AFTER_STOP_S:
+    if side.stopped_at is None:
         return
     v = vins[0]
     car = emu.world.vehicles[v]
@@ -495,6 +495,11 @@ def stream_figures(
         ),
         "battery_level_interval_s": intervals.get("BatteryLevel"),
         "location_interval_s": intervals.get("Location"),
+        # Every counted request by endpoint per car-day: what polling still asks for.
+        "requests_per_vehicle_day_by_endpoint": {
+            name: round(n / (cars * days), 2)
+            for name, n in sorted(metrics.endpoint_counts(entries).items())
+        },
         "state_checks_stream_up": up,
         "state_checks_stream_down": down,
         "stream_connected_hours_per_vehicle_day": round(connected_s / 3600 / (cars * days), 2),
@@ -557,6 +562,11 @@ def _stop_figures(
         if stale(s) and s["battery_shown"] is not False and not s["repair_issue"]
     ]
     issue_at = next((s["after_s"] for s in samples.after_stop if s["repair_issue"]), None)
+    after = sorted(
+        (e.time - side.stopped_at, e.endpoint)
+        for e in entries
+        if e.counted and e.time >= side.stopped_at
+    )
     return {
         "stream_stopped_at_s": round(side.stopped_at - START.timestamp(), 1),
         "stream_stopped_activity": activity,
@@ -570,5 +580,20 @@ def _stop_figures(
         "stale_threshold_s": threshold,
         "unmarked_stale_samples": len(unmarked),
         "first_unmarked_stale_after_s": unmarked[0]["after_s"] if unmarked else None,
-        "after_stop": samples.after_stop,
+        "oldest_unmarked_stale_s": max(
+            (max(s["battery_age_s"], s["location_age_s"]) for s in unmarked), default=None
+        ),
+        "requests_after_stop": [[round(t, 1), name] for t, name in after[:12]],
+        # Once the server is back: does polling step back again?
+        "vehicle_data_after_restart": (
+            None
+            if side.restarted_at is None
+            else sum(
+                1
+                for e in entries
+                if e.counted and e.endpoint == "vehicle_data" and e.time >= side.restarted_at
+            )
+        ),
+        # Every sample to the end is counted above; the first two hours are listed.
+        "after_stop": [s for s in samples.after_stop if s["after_s"] <= AFTER_STOP_S],
     }

@@ -84,6 +84,15 @@ def endpoint_count(entries: Iterable[LedgerEntry], endpoint: str) -> int:
     return sum(1 for e in entries if e.endpoint == endpoint and e.counted)
 
 
+def endpoint_counts(entries: Iterable[LedgerEntry]) -> dict[str, int]:
+    """Counted requests by endpoint name."""
+    counts: dict[str, int] = {}
+    for e in entries:
+        if e.counted:
+            counts[e.endpoint] = counts.get(e.endpoint, 0) + 1
+    return counts
+
+
 def car_of(entry: LedgerEntry, keys: dict[str, str]) -> str | None:
     """The VIN a per-car request is for (`keys`: VIN or vehicle id -> VIN); None otherwise."""
     for part in reversed(entry.path.split("/")):

@@ -122,12 +122,25 @@ def _stop_lines(stream: dict[str, Any]) -> list[str]:
     back = stream.get("stream_restarted_at_s")
     return [
         f"stream stopped at {hours:.2f} h ({stream['stream_stopped_activity']})"
-        + (f", back at {back / 3600:.2f} h" if back is not None else ", not back")
+        + (
+            f", back at {back / 3600:.2f} h ({stream['vehicle_data_after_restart']} vehicle_data "
+            "from then to the end)"
+            if back is not None
+            else ", not back"
+        )
         + f": polling resumed after {_cell(stream['polling_resumed_after_s'], '{:.0f}')} s "
         f"(first vehicle_data {_cell(stream['vehicle_data_after_stop_s'], '{:.0f}')} s; "
         f"polling interval {stream['polling_interval_s']:.0f} s); repair issue after "
         f"{_cell(stream['repair_issue_after_s'], '{:.0f}')} s; samples shown older than "
-        f"{stream['stale_threshold_s']:.0f} s without a mark: {stream['unmarked_stale_samples']}",
+        f"{stream['stale_threshold_s']:.0f} s without a mark: {stream['unmarked_stale_samples']}"
+        + (
+            f" (from {stream['first_unmarked_stale_after_s']:.0f} s after the stop, up to "
+            f"{stream['oldest_unmarked_stale_s']:.0f} s old)"
+            if stream["unmarked_stale_samples"]
+            else ""
+        ),
+        "requests after the stop (s, endpoint): "
+        + ", ".join(f"{t:.0f} {name}" for t, name in stream["requests_after_stop"][:8]),
     ]
 
 
