@@ -185,3 +185,16 @@ def test_a_check_at_start_up_is_the_streams_first_word() -> None:
     assert not other.live(3, busy=False)
     assert other.adopt(True, 4)
     assert other.live(5, busy=False)
+
+
+def test_a_read_finding_a_busy_car_the_silent_stream_missed() -> None:
+    watch = StreamWatch(busy_silence_s=120)
+    watch.heard_fields(0)
+    # The stream spoke recently: the read is just ahead of it.
+    assert not watch.missed_activity(True, False, 100)
+    # Busy per the stream too: nothing missed.
+    assert not watch.missed_activity(True, True, 1000)
+    assert watch.stopped is None
+    # Parked per a stream silent for long, yet driving or charging: the stream stopped.
+    assert watch.missed_activity(True, False, 3600)
+    assert watch.stopped is StreamStop.MISSED

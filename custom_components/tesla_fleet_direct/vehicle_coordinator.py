@@ -316,10 +316,10 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
             now = time.time()
             if stream.live(now, busy=self._busy()):
                 streamed = await self._async_stream_poll(previous, stream, now)
-                if streamed is not None:
+                if isinstance(streamed, VehicleSnapshot):
                     return streamed
-                # A state check found the car otherwise than the stream said.
-                known_state = ONLINE if stream.connected is False else "asleep"
+                # A check found the car otherwise than the stream said: polling takes over.
+                known_state = streamed
             async_update_stream_issue(
                 self.hass, self.config_entry, self.vin, self._display_name, stream=stream, now=now
             )
@@ -377,36 +377,45 @@ class TeslaVehicleCoordinator(TeslaPollingCoordinator[VehicleSnapshot]):
 
     async def _async_stream_poll(
         self, previous: VehicleSnapshot | None, stream: StreamWatch, now: float
-    ) -> VehicleSnapshot | None:
+    ) -> VehicleSnapshot | str:
         """A poll while the stream stands in: only what the stream cannot tell.
 
-        None: a state check found the car otherwise than the stream said (polling takes over).
+        A state (`online`, `asleep`) instead of a snapshot: a check found the car otherwise
+        than the stream said, and polling takes over from what it found.
         """
         self._stream_polled = True
         async_update_stream_issue(
             self.hass, self.config_entry, self.vin, self._display_name, stream=stream, now=now
         )
-        if stream.check_due(now):
+        connected = bool(stream.connected)
+        held = previous.car if previous is not None else CarState()
+        data_time = previous.data_time if previous is not None else None
+        plan = self.polling.plan()
+        residual = connected and not plan.paused and stream.residual_due(data_time, now)
+        if stream.check_due(now) and not residual:
             try:
                 checked = await self.reader.state()
             except TeslaFleetError as err:
                 raise self._failed(err) from err
             stream.checked(checked == ONLINE, now)
             if stream.stopped is not None:
-                return None
-        connected = bool(stream.connected)
-        held = previous.car if previous is not None else CarState()
-        data_time = previous.data_time if previous is not None else None
-        plan = self.polling.plan()
-        if connected and not plan.paused and stream.residual_due(data_time, now):
+                return checked
+        if residual:
             try:
                 fresh = await self.reader.vehicle_data(sorted(self.endpoints))
             except VehicleUnavailableError:
                 # Asleep after all: the stream missed the car going away.
                 stream.checked(False, now)
-                return None
+                return "asleep"
             except TeslaFleetError as err:
                 raise self._failed(err) from err
+            polled = activity_of(CarState().updated(fresh, observed_at=now, source=SOURCE_POLL))
+            if stream.missed_activity(
+                polled in BUSY_ACTIVITIES, activity_of(held) in BUSY_ACTIVITIES, now
+            ):
+                # Driving or charging, and the stream said nothing of it: it stopped.
+                return ONLINE
+            stream.checked(True, now)
             held = held.updated(
                 _not_streamed(fresh, held, stream.keys, now), observed_at=now, source=SOURCE_POLL
             )

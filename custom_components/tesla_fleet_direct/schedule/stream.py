@@ -10,7 +10,9 @@ fields from the stream; polling steps back to three things:
   the last record of a connected car (a car that sleeps says so with a DISCONNECTED record). A
   car found otherwise than the stream says means the stream missed it (`StreamStop.MISSED`).
   A sleeping car is never checked: if it wakes and cannot reach the server, Tesla reports the
-  car's connection error (the upkeep's daily `fleet_telemetry_errors` read and its repair);
+  car's connection error (the upkeep's daily `fleet_telemetry_errors` read and its repair).
+  The hourly read of a connected car also checks the stream: a car found driving or charging
+  while the stream, silent, said it was parked means the stream stopped (`missed_activity`);
 - nothing else: no state checks, no reads of streamed fields, never a wake-up.
 
 At start-up nothing has been heard yet: the first poll's state check is taken as the stream's
@@ -137,6 +139,18 @@ class StreamWatch:
             self.checked_at = now
         else:
             self._stop(StreamStop.MISSED, now)
+
+    def missed_activity(self, polled_busy: bool, streamed_busy: bool, now: float) -> bool:
+        """A read found the car driving or charging while the stream, silent, said it was not.
+
+        Such a car changes all the time: silence beyond `busy_silence_s` means the stream
+        stopped (it went down while the car was parked, so its silence looked normal).
+        """
+        silent = self.last_heard is None or now - self.last_heard > self.busy_silence_s
+        if polled_busy and not streamed_busy and silent:
+            self._stop(StreamStop.MISSED, now)
+            return True
+        return False
 
     def residual_due(self, last_read: float | None, now: float) -> bool:
         """Whether the fields the stream does not carry are to be read now (car online)."""
