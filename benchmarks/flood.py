@@ -35,12 +35,12 @@ from fleet_emulator import Emulator
 from fleet_emulator.scenario import parse_scenario
 from tests.common import async_setup_domain, create_entry
 from tests.mqtt_helpers import Broker, Subscriber, mosquitto_binary
-from tests.streaming_helpers import Pki
 
 from .jobs import FloodJob
 from .scenarios import BenchScenario, car
 from .streaming import (
     BIRTH_TASK,
+    CA_PEM,
     PROBE_VIN,
     TOPIC_BASE,
     _no_server_check,
@@ -151,9 +151,7 @@ async def run_flood(hass: HomeAssistant, job: FloodJob, directory: Path) -> dict
         hass.data[DATA_PROBE] = ServerProbe(resolve=_no_server_check)
         await async_setup_domain(hass, emu)
         entry = create_entry(hass, emu)
-        settings = streaming_settings(
-            vins, Pki().ca_pem, now=now, exp=int(now + EXPIRY.total_seconds())
-        )
+        settings = streaming_settings(vins, CA_PEM, now=now, exp=int(now + EXPIRY.total_seconds()))
         hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_STREAMING: settings})
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()

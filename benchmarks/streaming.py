@@ -87,6 +87,9 @@ DELIVERY_SPINS: Final = 2
 DELIVERY_PAUSE_S: Final = 0.0002
 # How long after a stream stop the first car's picture is sampled.
 AFTER_STOP_S: Final = 2 * 3600.0
+# The chain the cars are sent (the emulator does not check it). Made once, when this module is
+# imported: cryptography refuses freezegun's datetimes left behind by a frozen test.
+CA_PEM: Final = Pki().ca_pem
 # A car no entry holds: its probe messages are counted by the ingest as foreign.
 PROBE_VIN: Final = "PROBE000000000000"
 
@@ -347,7 +350,7 @@ async def setup_streaming_entry(
     duration_s: float,
 ) -> ConfigEntry:
     """The integration's entry with streaming set up for every car, then the subscription."""
-    ca = Pki().ca_pem
+    ca = CA_PEM
     # Sent just before the run: the upkeep's re-send (one data request about every 23 days)
     # falls after it, so the emulator's cars keep their configuration throughout.
     exp = int(start + duration_s + EXPIRY.total_seconds())
