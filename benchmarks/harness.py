@@ -544,17 +544,16 @@ def _stop_figures(
         entries, side.stopped_at, ("vehicle_data", *metrics.STATE_ENDPOINTS), vin, keys
     )
     data = metrics.first_request_after(entries, side.stopped_at, ("vehicle_data",), vin, keys)
-    threshold = interval + job.step_s
+    # Older than polling would ever show it: the activity's interval and one sampling step.
+    driving_limit = intervals.active + job.step_s
+    charging_limit = intervals.charging + job.step_s
 
     def stale(sample: dict[str, Any]) -> bool:
-        age = (
-            sample["location_age_s"]
-            if sample["driving"]
-            else sample["battery_age_s"]
-            if sample["charging"]
-            else 0.0
-        )
-        return age > threshold
+        if sample["driving"]:
+            return bool(sample["location_age_s"] > driving_limit)
+        if sample["charging"]:
+            return bool(sample["battery_age_s"] > charging_limit)
+        return False
 
     unmarked = [
         s
@@ -577,7 +576,7 @@ def _stop_figures(
         "polling_resumed_after_s": None if polled is None else round(polled - side.stopped_at, 1),
         "vehicle_data_after_stop_s": None if data is None else round(data - side.stopped_at, 1),
         "repair_issue_after_s": issue_at,
-        "stale_threshold_s": threshold,
+        "stale_threshold_s": {"driving": driving_limit, "charging": charging_limit},
         "unmarked_stale_samples": len(unmarked),
         "first_unmarked_stale_after_s": unmarked[0]["after_s"] if unmarked else None,
         "oldest_unmarked_stale_s": max(

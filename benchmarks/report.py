@@ -132,7 +132,9 @@ def _stop_lines(stream: dict[str, Any]) -> list[str]:
         f"(first vehicle_data {_cell(stream['vehicle_data_after_stop_s'], '{:.0f}')} s; "
         f"polling interval {stream['polling_interval_s']:.0f} s); repair issue after "
         f"{_cell(stream['repair_issue_after_s'], '{:.0f}')} s; samples shown older than "
-        f"{stream['stale_threshold_s']:.0f} s without a mark: {stream['unmarked_stale_samples']}"
+        f"polling would (driving {stream['stale_threshold_s']['driving']:.0f} s, charging "
+        f"{stream['stale_threshold_s']['charging']:.0f} s) without a mark: "
+        f"{stream['unmarked_stale_samples']}"
         + (
             f" (from {stream['first_unmarked_stale_after_s']:.0f} s after the stop, up to "
             f"{stream['oldest_unmarked_stale_s']:.0f} s old)"
