@@ -33,6 +33,7 @@ from custom_components.tesla_fleet_direct.streaming_upkeep import (
     DATA_PROBE,
     ServerProbe,
     StreamingSettings,
+    StreamingUpkeep,
 )
 from custom_components.tesla_fleet_direct.telemetry_fields import DEFAULT_GROUPS, plan
 from custom_components.tesla_fleet_direct.vehicle_coordinator import TeslaVehicleCoordinator
@@ -387,3 +388,23 @@ async def test_a_car_asleep_at_start_up_is_left_to_the_stream(
     assert state_of(hass, entity_id_for(hass, "binary_sensor", "state")).state == "off"
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def test_the_daily_check_asks_tesla_nothing_the_stream_told(
+    hass: HomeAssistant, emulator: Emulator, streaming_entry: MockConfigEntry
+) -> None:
+    """A car heard on the stream since the last check holds its configuration: no reads."""
+    await pump(hass, emulator)
+    data = dict(streaming_entry.data[CONF_STREAMING])
+    data["checked_at"] = time.time() - 2 * 86400
+    hass.config_entries.async_update_entry(
+        streaming_entry, data={**streaming_entry.data, CONF_STREAMING: data}
+    )
+    start = len(emulator.ledger.entries)
+    await StreamingUpkeep(hass, entry_of(hass)).async_tick()
+    asked = [e.path for e in emulator.ledger.entries[start:] if "telemetry" in e.path]
+    assert asked == []
+    settings = StreamingSettings.from_entry(entry_of(hass))
+    assert settings is not None
+    assert settings.cars[M3] == "streaming"
+    assert settings.checked_at > data["checked_at"]

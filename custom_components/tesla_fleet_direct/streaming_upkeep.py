@@ -427,14 +427,33 @@ class StreamingUpkeep:
                 )
                 settings, _states = await async_send(self._hass, data.client, candidate, vins)
             elif now - settings.checked_at >= HEALTH_EVERY.total_seconds():
-                cars = await async_read_states(data.client, settings.cars)
-                errors = await self._async_errors(settings)
+                # A car whose stream reached Home Assistant since the last check holds the
+                # configuration and reaches the server: asking Tesla would pay for what the
+                # stream already told.
+                heard = self._heard_since(settings.checked_at)
+                unheard = {v: s for v, s in settings.cars.items() if v not in heard}
+                cars = {**settings.cars, **dict.fromkeys(heard, STREAMING)}
+                cars.update(await async_read_states(data.client, unheard))
+                errors = await self._async_errors(replace(settings, cars=unheard))
                 settings = replace(settings, cars=cars, checked_at=now)
         except TeslaFleetError as err:
             # Retried at the next tick: the last week before `exp` leaves room for that.
             LOGGER.warning("Keeping the streaming configuration current failed: %s", err)
         _update_car_issues(self._hass, settings, names, errors)
         self._save(settings)
+
+    def _heard_since(self, moment: float) -> set[str]:
+        """The streaming cars whose stream sent a record since `moment` (epoch seconds)."""
+        stream = self._entry.runtime_data.stream
+        if stream is None:
+            return set()
+        return {
+            vin
+            for vin, watch in stream.watches.items()
+            if vin in self._entry.runtime_data.vehicles.coordinators
+            and watch.last_record is not None
+            and watch.last_record >= moment
+        }
 
     async def _async_errors(self, settings: StreamingSettings) -> dict[str, str]:
         """Per car, the newest error reported since the last send."""

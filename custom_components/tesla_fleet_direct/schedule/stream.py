@@ -64,8 +64,10 @@ class StreamWatch:
     connected_at: float | None = None
     # The connectivity record's own time, to put late records in order.
     connectivity_at: float | None = None
-    # Any record of this car (fields or connectivity), by the time it arrived.
+    # Any record of this car (fields or connectivity) or an adopted check, by its time.
     last_heard: float | None = None
+    # The last record the stream itself sent (not an adopted check).
+    last_record: float | None = None
     # A state check agreed with the stream.
     checked_at: float | None = None
     broker_up: bool = True
@@ -74,7 +76,7 @@ class StreamWatch:
 
     def heard_fields(self, now: float) -> None:
         """Field values arrived: the car is connected and the stream flows."""
-        self.last_heard = now
+        self.last_heard = self.last_record = now
         if self.connected is not True:
             self.connected, self.connected_at = True, now
         self._resume()
@@ -84,7 +86,7 @@ class StreamWatch:
         if self.connectivity_at is not None and created_at < self.connectivity_at:
             return False
         self.connectivity_at = created_at
-        self.last_heard = now
+        self.last_heard = self.last_record = now
         if connected and self.connected is not True:
             self.connected_at = now
         self.connected = connected
