@@ -19,8 +19,9 @@ only fills a field nothing else has told. Values that fit no known form, undecod
 and topics of no known shape are counted and dropped; a field this version does not know is
 ignored with one debug line. Messages are gathered per car and handed over once a second
 (`FLUSH_DELAY_S`; the car itself collects its data in 500 ms buckets), with the streamed
-signals counted for the cost meter. Alerts are fired as `tesla_fleet_direct_vehicle_alert`
-events; errors are kept for diagnostics.
+signals counted for the cost meter. Each car's batch is handed over by a timer of its own,
+so fifty cars streaming at once are fifty short callbacks, not one long one. Alerts are fired
+as `tesla_fleet_direct_vehicle_alert` events; errors are kept for diagnostics.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ class _Batch:
     fresh: Updates = field(default_factory=dict)
     retained: Updates = field(default_factory=dict)
     signals: int = 0
+    # Each car's batch has its own timer: cars are handed over one callback each, so a fleet
+    # never holds the event loop for all of its cars at once.
+    timer: CALLBACK_TYPE | None = None
 
 
 class StreamIngest:
@@ -132,7 +136,6 @@ class StreamIngest:
         self.watches: dict[str, StreamWatch] = {}
         self.errors: dict[str, deque[dict[str, Any]]] = {}
         self._batches: dict[str, _Batch] = {}
-        self._flush_timer: CALLBACK_TYPE | None = None
         self._unsubscribe: list[CALLBACK_TYPE] = []
 
     @property
@@ -188,9 +191,6 @@ class StreamIngest:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        if self._flush_timer is not None:
-            self._flush_timer()
-            self._flush_timer = None
         self._flush()
 
     # --- messages -------------------------------------------------------------------------
@@ -261,7 +261,7 @@ class StreamIngest:
             if name not in self.counts.unknown_fields:
                 self.counts.unknown_fields.add(name)
                 LOGGER.debug("Ignoring streamed field %s (not one this version reads)", name)
-            self._schedule_flush()
+            self._schedule_flush(vin, batch)
             return
         ok, raw = self._decode(message.payload)
         values: tuple[Any, ...] = ()
@@ -277,7 +277,7 @@ class StreamIngest:
             for path, value in zip(row.feeds, values, strict=True):
                 if value is not SKIP:
                     _put(target, path, value)
-        self._schedule_flush()
+        self._schedule_flush(vin, batch)
 
     def _on_connectivity(self, vin: str, payload: Any) -> None:
         ok, record = self._decode(payload)
@@ -329,14 +329,15 @@ class StreamIngest:
 
     # --- hand-over ------------------------------------------------------------------------
 
-    def _schedule_flush(self) -> None:
-        if self._flush_timer is None:
-            self._flush_timer = async_call_later(self.hass, FLUSH_DELAY_S, self._on_flush_timer)
+    def _schedule_flush(self, vin: str, batch: _Batch) -> None:
+        if batch.timer is None:
 
-    @callback
-    def _on_flush_timer(self, _now: Any) -> None:
-        self._flush_timer = None
-        self._flush()
+            @callback
+            def _due(_now: Any) -> None:
+                batch.timer = None
+                self._flush_car(vin)
+
+            batch.timer = async_call_later(self.hass, FLUSH_DELAY_S, _due)
 
     def _flush(self) -> None:
         for vin in list(self._batches):
@@ -346,6 +347,9 @@ class StreamIngest:
         batch = self._batches.pop(vin, None)
         if batch is None:
             return
+        if batch.timer is not None:
+            batch.timer()
+            batch.timer = None
         if self._count_signals is not None and batch.signals:
             self._count_signals(vin, batch.signals)
         coordinator = self.fleet.coordinators.get(vin)
