@@ -41,7 +41,7 @@ from fleet_emulator import Emulator
 from fleet_emulator.telemetry import AppConfig
 from tests.common import async_setup_domain, create_entry
 from tests.entity_helpers import entity_id_for, only_platforms, state_of
-from tests.mqtt_helpers import Broker, Subscriber
+from tests.mqtt_helpers import Broker, Subscriber, until_subscribed
 
 M3 = "5YJ3E7EB0KF000001"
 MY = "7SAYGDEE0PA000002"
@@ -150,34 +150,44 @@ async def no_such_host(host: str, port: int) -> Sequence[Any]:
     raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
 
-@pytest.fixture
-async def streaming_entry(
-    hass: HomeAssistant, emulator: Emulator, mqtt_broker: Broker, ha_mqtt: Any
-) -> AsyncIterator[MockConfigEntry]:
-    """The owner account with its Model 3 streaming through the broker, the car awake."""
-    emulator.vehicle(M3).power_state = "online"
-    stream_cars(emulator, mqtt_broker)
+async def set_up_streaming(
+    hass: HomeAssistant, emulator: Emulator, broker: Broker, *platforms: Platform
+) -> MockConfigEntry:
+    """The owner account with its Model 3 streaming through `broker`, subscribed and reading."""
+    stream_cars(emulator, broker)
     hass.data[DATA_PROBE] = ServerProbe(trust=ssl.create_default_context(), resolve=no_such_host)
     await async_setup_domain(hass, emulator)
     entry = create_entry(hass, emulator)
     hass.config_entries.async_update_entry(
         entry, data={**entry.data, CONF_STREAMING: streaming_data()}
     )
-    with only_platforms(Platform.SENSOR, Platform.BINARY_SENSOR, Platform.DEVICE_TRACKER):
+    with only_platforms(*platforms):
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
-    # Home Assistant subscribes in the background: wait until the first message is read.
-    await until(lambda: ingest_of(hass).counts.received > 0 or _probe(mqtt_broker))
+    # Home Assistant subscribes in the background: probe until its subscription reads.
+    await until_subscribed(
+        broker, f"{BASE}/PROBE/v/Nothing", lambda: ingest_of(hass).counts.received > 0
+    )
+    return entry
+
+
+@pytest.fixture
+async def streaming_entry(
+    hass: HomeAssistant, emulator: Emulator, mqtt_broker: Broker, ha_mqtt: Any
+) -> AsyncIterator[MockConfigEntry]:
+    """The owner account with its Model 3 streaming through the broker, the car awake."""
+    emulator.vehicle(M3).power_state = "online"
+    entry = await set_up_streaming(
+        hass,
+        emulator,
+        mqtt_broker,
+        Platform.SENSOR,
+        Platform.BINARY_SENSOR,
+        Platform.DEVICE_TRACKER,
+    )
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-
-
-def _probe(broker: Broker) -> bool:
-    probe = Subscriber(broker, topic="tesla-fleet-direct/none")
-    probe.publish(f"{BASE}/PROBE/v/Nothing", b"1")
-    probe.close()
-    return False
 
 
 async def test_streamed_battery_level_shows_without_polling_the_car(
@@ -365,16 +375,7 @@ async def test_a_car_asleep_at_start_up_is_left_to_the_stream(
     clock = ShiftedClock()
     monkeypatch.setattr(vehicle_coordinator, "time", clock)
     emulator.vehicle(M3).power_state = "asleep"
-    stream_cars(emulator, mqtt_broker)
-    hass.data[DATA_PROBE] = ServerProbe(trust=ssl.create_default_context(), resolve=no_such_host)
-    await async_setup_domain(hass, emulator)
-    entry = create_entry(hass, emulator)
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_STREAMING: streaming_data()}
-    )
-    with only_platforms(Platform.BINARY_SENSOR):
-        await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done(wait_background_tasks=True)
+    entry = await set_up_streaming(hass, emulator, mqtt_broker, Platform.BINARY_SENSOR)
     coordinator = coordinator_of(hass)
     await until(lambda: coordinator.stream is not None)
     start = len(emulator.ledger.entries)
